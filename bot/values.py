@@ -1,0 +1,7 @@
+"""Values shared by every layer of the core."""
+
+from typing import Final
+
+#: A fact the patient was asked about and could not or would not answer ("not sure",
+#: "prefer not to say"). It counts as answered (never asked again) but decides nothing.
+UNKNOWN: Final = "unknown"
