@@ -1,0 +1,51 @@
+# Two commands: `make run` and `make test`. Both set up what is missing and skip what is done.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed
+MODEL := models/current.tar.gz
+MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+.PHONY: run test setup model lint format lock bench-engine clean
+
+## run: set up, train the model if missing or stale, start the Rasa and action servers
+run: setup $(MODEL)
+	scripts/run.sh
+
+## test: set up, then run every test
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt scripts/setup-venv.sh
+	scripts/setup-venv.sh
+
+model: setup $(MODEL)
+
+$(MODEL): $(MODEL_INPUTS) | $(STAMP)
+	$(RASA) train --fixed-model-name current --out models --quiet
+	touch $(MODEL)
+
+## lint / format: ruff
+lint: setup
+	$(PY) -m ruff check .
+format: setup
+	$(PY) -m ruff format . && $(PY) -m ruff check --fix .
+
+## lock: rewrite constraints.txt from a clean resolve of requirements.txt
+lock:
+	rm -rf /tmp/sarcoma-lock && $$(scripts/find-python.sh) -m venv /tmp/sarcoma-lock
+	/tmp/sarcoma-lock/bin/pip install --quiet "pip==24.3.1" && /tmp/sarcoma-lock/bin/pip install --quiet -r requirements.txt
+	{ echo "# Exact versions of every package, direct and transitive: the lock for requirements.txt."; \
+	  echo "# Regenerate with 'make lock' after changing requirements.txt, and commit both."; \
+	  /tmp/sarcoma-lock/bin/pip freeze --exclude-editable; } > constraints.txt
+
+## bench-engine: questions per screening over generated patients
+bench-engine: setup
+	$(PY) scripts/bench_engine.py
+
+clean:
+	rm -rf $(VENV) models/*.tar.gz .pytest_cache .ruff_cache

@@ -1,0 +1,184 @@
+"""The facts catalog (bot/content/facts.yaml): what can be asked, and how.
+
+A fact's question, allowed values, 'why we ask' text and relevance are written once, here; the
+Rasa domain, the staff pages and the engine all read them from this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import rules
+from bot.values import UNKNOWN
+
+CONTENT_DIR = Path(__file__).parent / "content"
+FACTS_FILE = CONTENT_DIR / "facts.yaml"
+
+FACT_TYPES = ("bool", "int", "choice")
+AUDIENCES = ("self", "child", "other")
+
+
+class CatalogError(ValueError):
+    """The facts catalog is malformed; the message names the file and the fact."""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: Any
+    label: str
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A value the fact takes without asking, once another answer makes it certain."""
+
+    when: Mapping[str, Any]
+    value: Any
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    type: str
+    label: str
+    parser: str
+    ask_self: str
+    ask_proxy: str
+    why: str
+    options: tuple[Option, ...] = ()
+    proxy_options: tuple[Option, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    ask_when: Mapping[str, Any] | None = None
+    derive: tuple[Derivation, ...] = ()
+    sensitive: bool = False
+    order: int = 0
+
+    def question(self, audience: str = "self", persons: Mapping[str, str] | None = None) -> str:
+        """The question worded for who the chat is about ('self', 'child' or 'other')."""
+        if audience == "self":
+            return self.ask_self
+        person = (persons or {}).get(audience, "the patient")
+        text = self.ask_proxy.replace("{person}", person)
+        return text[0].upper() + text[1:]
+
+    def choices(self, audience: str = "self") -> tuple[Option, ...]:
+        """Answer buttons: the allowed values, then 'not sure' / 'prefer not to say'."""
+        if self.type == "bool":
+            base = (Option(True, "Yes"), Option(False, "No"))
+        elif audience != "self" and self.proxy_options:
+            base = self.proxy_options
+        else:
+            base = self.options
+        unknown_label = "Prefer not to say" if self.sensitive else "Not sure"
+        return (*base, Option(UNKNOWN, unknown_label))
+
+    def allowed_values(self) -> list[Any]:
+        if self.type == "bool":
+            return [True, False]
+        return [option.value for option in self.options]
+
+    def is_valid(self, value: Any) -> bool:
+        """Whether a value may be stored for this fact (UNKNOWN always may)."""
+        if value == UNKNOWN:
+            return True
+        if self.type == "bool":
+            return isinstance(value, bool)
+        if self.type == "int":
+            return (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and (self.minimum is None or value >= self.minimum)
+                and (self.maximum is None or value <= self.maximum)
+            )
+        return any(value == v and type(value) is type(v) for v in self.allowed_values())
+
+    def label_of(self, value: Any) -> str:
+        """A value in words, for reasons and staff pages."""
+        if value == UNKNOWN:
+            return "not sure"
+        if self.type == "bool":
+            return "yes" if value else "no"
+        for option in self.options:
+            if option.value == value:
+                return option.label
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    facts: Mapping[str, Fact]
+    persons: Mapping[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Fact:
+        return self.facts[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.facts
+
+    def __iter__(self):
+        return iter(self.facts.values())
+
+
+@cache
+def load_catalog(path: Path = FACTS_FILE) -> Catalog:
+    """Read and check the facts catalog; raise CatalogError naming the fact at fault."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw_facts = data.get("facts") or []
+    names = {raw.get("name") for raw in raw_facts}
+    facts: dict[str, Fact] = {}
+    for order, raw in enumerate(raw_facts):
+        try:
+            fact = _build_fact(raw, order)
+            _check_rules(fact, names)
+        except (KeyError, TypeError, ValueError) as error:
+            raise CatalogError(f"{path.name}: fact {raw.get('name')!r}: {error}") from error
+        if fact.name in facts:
+            raise CatalogError(f"{path.name}: fact {fact.name!r} is defined twice")
+        facts[fact.name] = fact
+    return Catalog(facts=facts, persons=data.get("persons") or {})
+
+
+def _build_fact(raw: Mapping[str, Any], order: int) -> Fact:
+    if raw["type"] not in FACT_TYPES:
+        raise ValueError(f"type must be one of {FACT_TYPES}, not {raw['type']!r}")
+    if raw["type"] == "choice" and not raw.get("values"):
+        raise ValueError("a choice fact needs values")
+    return Fact(
+        name=raw["name"],
+        type=raw["type"],
+        label=raw["label"],
+        parser=raw["parser"],
+        ask_self=raw["ask"]["self"],
+        ask_proxy=raw["ask"]["proxy"],
+        why=raw["why"],
+        options=_options(raw.get("values")),
+        proxy_options=_options(raw.get("proxy_values")),
+        minimum=raw.get("min"),
+        maximum=raw.get("max"),
+        ask_when=raw.get("ask_when"),
+        derive=tuple(Derivation(d["when"], d["value"]) for d in raw.get("derive") or []),
+        sensitive=bool(raw.get("sensitive", False)),
+        order=order,
+    )
+
+
+def _options(raw: list[Mapping[str, Any]] | None) -> tuple[Option, ...]:
+    return tuple(Option(item["value"], item["label"]) for item in raw or [])
+
+
+def _check_rules(fact: Fact, names: set[str]) -> None:
+    if fact.ask_when is not None:
+        rules.check(fact.ask_when, names)
+    for derivation in fact.derive:
+        rules.check(derivation.when, names)
+        if not fact.is_valid(derivation.value):
+            raise ValueError(f"derived value {derivation.value!r} is not allowed")
+    if fact.proxy_options and [o.value for o in fact.proxy_options] != fact.allowed_values():
+        raise ValueError("proxy_values must list the same values as values")

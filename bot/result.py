@@ -1,0 +1,98 @@
+"""The machine-readable screening result (DESIGN.md section 5) and its plain-language reasons.
+
+    {"type": "screening_result",
+     "trials": [{"nct_id", "verdict", "recruiting", "reasons", "to_check", "contact", ...}]}
+
+Widgets render it as cards; integrations, staff pages and tests read it. Extra keys (title,
+status, registry link, data version) only add to the design's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bot.catalog import load_catalog
+from bot.engine import NOT_A_MATCH, UNCLEAR, PartResult, TrialResult, screen
+from bot.values import UNKNOWN
+
+RESULT_TYPE = "screening_result"
+
+
+def screening_result(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The result message for these facts."""
+    return result_message(screen(facts))
+
+
+def result_message(results: Iterable[TrialResult]) -> dict[str, Any]:
+    return {"type": RESULT_TYPE, "trials": [trial_entry(result) for result in results]}
+
+
+def trial_entry(result: TrialResult) -> dict[str, Any]:
+    trial = result.trial
+    contact = trial.contacts[0] if trial.contacts else None
+    return {
+        "nct_id": trial.nct_id,
+        "title": trial.short_title,
+        "status": trial.status,
+        "recruiting": trial.recruiting,
+        "verdict": result.verdict,
+        "reasons": reasons(result),
+        "to_check": to_check(result),
+        "contact": None if contact is None else _drop_empty(vars(contact)),
+        "sponsor": trial.sponsor,
+        "registry_url": trial.registry_url,
+        "trial_version": trial.version,
+    }
+
+
+def to_check(result: TrialResult) -> list[str]:
+    """What the study team will still check; nothing for a trial the answers already rule out."""
+    if result.verdict == NOT_A_MATCH:
+        return []
+    return _unique(p.part.study_team for p in result.study_team_checks)
+
+
+def reasons(result: TrialResult) -> list[str]:
+    """Why the verdict is what it is, naming the answers that decided it."""
+    if result.verdict == NOT_A_MATCH:
+        return [_ruled_out(p) for p in result.deciding]
+    if result.verdict == UNCLEAR:
+        return [_still_open(p) for p in result.open_parts]
+    return []
+
+
+def _ruled_out(part: PartResult) -> str:
+    return f"{part.part.summary}. You told us: {_answers_in_words(part)}."
+
+
+def _still_open(part: PartResult) -> str:
+    answered = {k: v for k, v in part.answers.items() if v != UNKNOWN}
+    if part.answers and len(answered) == len(part.answers):
+        return (
+            f"{part.part.summary}. You told us: {_answers_in_words(part)}. "
+            "The study team will need to check this."
+        )
+    if part.answers:
+        return f"{part.part.summary}. We could not tell from your answers yet."
+    return f"{part.part.summary}. Not answered yet."
+
+
+def _answers_in_words(part: PartResult) -> str:
+    catalog = load_catalog()
+    return "; ".join(
+        f"{catalog[name].label}: {catalog[name].label_of(value)}"
+        for name, value in part.answers.items()
+    )
+
+
+def _unique(items: Iterable[str | None]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        if item:
+            seen.setdefault(item, None)
+    return list(seen)
+
+
+def _drop_empty(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in mapping.items() if value is not None}
