@@ -18,7 +18,7 @@ from bot.engine import (
     screen,
 )
 from bot.values import UNKNOWN
-from tests.patients import A, B, NO_EXCLUSIONS, PATIENT_A, PATIENT_B
+from tests.patients import NO_EXCLUSIONS, PATIENT_A, PATIENT_B, A, B
 
 
 def verdicts(facts: dict[str, Any]) -> dict[str, str]:

@@ -45,7 +45,7 @@ def test_kept_registry_text_is_the_shared_seed(nct_id):
 
 def test_every_part_is_asked_or_checked_by_the_study_team(trials):
     for trial in trials.values():
-        for criterion, part in trial.parts:
+        for _, part in trial.parts:
             assert (part.rule is None) != (part.study_team is None), part.id
             assert part.summary, part.id
 
