@@ -11,7 +11,7 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 
 ## run: set up, train the model if missing or stale, start the Rasa and action servers
 run: setup $(MODEL)
-	scripts/run.sh
+	$(PY) scripts/run.py
 
 ## test: set up, then run every test
 test: setup

@@ -1,0 +1,1 @@
+"""Rasa custom actions: thin translators between Rasa's tracker and the `bot` core."""

@@ -1,0 +1,89 @@
+"""Start the action server and the Rasa server together; Ctrl-C (or SIGTERM) stops both.
+
+Called by `make run` after the environment is set up and the model trained. Ports and hosts
+come from the environment or `.env` (bot/settings.py). If either server exits, the other is
+stopped too, so a half-running assistant is never left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.settings import load_settings  # noqa: E402
+
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+def commands() -> dict[str, list[str]]:
+    settings = load_settings()
+    action_url = f"http://{settings.action_host}:{settings.action_port}/webhook"
+    os.environ.setdefault("ACTION_SERVER_URL", action_url)
+    os.environ.setdefault("SANIC_HOST", settings.action_host)
+    os.environ.setdefault("DATA_DIR", str(settings.data_dir))
+    os.environ.setdefault("TRACKER_DB_URL", f"sqlite:///{settings.data_dir / 'trackers.db'}")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "action server": [
+            str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+            "--port", str(settings.action_port),
+        ],
+        "rasa server": [
+            str(BIN / "rasa"), "run", "--model", str(MODEL),
+            "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
+            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+            "--cors", *_origins(settings.web_port),
+        ],
+    }
+
+
+def _origins(web_port: int) -> list[str]:
+    raw = os.environ.get("ALLOWED_ORIGINS", f"http://localhost:{web_port}")
+    return [origin.strip() for origin in raw.split(",") if origin.strip()]
+
+
+def main() -> int:
+    processes = {
+        name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+        for name, cmd in commands().items()
+    }
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print("Starting: " + ", ".join(processes) + ". Press Ctrl-C to stop.", flush=True)
+    while not stopping and all(p.poll() is None for p in processes.values()):
+        time.sleep(0.5)
+    for name, process in processes.items():
+        if process.poll() is not None and not stopping:
+            print(f"{name} exited with status {process.returncode}; stopping the rest.", flush=True)
+    _terminate(processes.values())
+    return 0 if stopping else 1
+
+
+def _terminate(processes) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
