@@ -17,8 +17,9 @@ from bot.engine import (
     questions_to_ask,
     screen,
 )
+from bot.simulate import interview, random_patient
 from bot.values import UNKNOWN
-from tests.patients import NO_EXCLUSIONS, PATIENT_A, PATIENT_B, A, B
+from tests.patients import PATIENT_A, PATIENT_B, A, B
 
 
 def verdicts(facts: dict[str, Any]) -> dict[str, str]:
@@ -30,16 +31,7 @@ def result_for(facts: dict[str, Any], nct_id: str):
 
 
 def simulate(truth: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    """Ask questions as the engine chooses them, answering from `truth` ('not sure' when the
-    truth holds nothing), until the engine stops."""
-    given: dict[str, Any] = {}
-    asked: list[str] = []
-    while (fact := next_question(given)) is not None:
-        assert fact.name not in asked, f"{fact.name} asked twice"
-        asked.append(fact.name)
-        given[fact.name] = truth.get(fact.name, UNKNOWN)
-        assert len(asked) <= 60
-    return asked, given
+    return interview(truth)
 
 
 def test_the_written_patients_are_possible_matches():
@@ -270,36 +262,11 @@ def test_typical_question_counts(catalog):
     assert len(asked_b) <= 20
 
 
-def _random_patient(rng: random.Random, catalog) -> dict[str, Any]:
-    patient: dict[str, Any] = {}
-    for fact in catalog:
-        if rng.random() < 0.1:
-            patient[fact.name] = UNKNOWN
-        elif fact.type == "int":
-            patient[fact.name] = rng.randint(5, 85)
-        elif fact.type == "bool":
-            patient[fact.name] = rng.random() < (0.3 if fact.name in NO_EXCLUSIONS else 0.7)
-        else:
-            patient[fact.name] = rng.choice(fact.allowed_values())
-    return _consistent(patient, catalog)
-
-
-def _consistent(patient: dict[str, Any], catalog) -> dict[str, Any]:
-    """Make a generated patient agree with the catalog's derivations (a patient who had
-    doxorubicin has had cancer drugs), as a real patient's answers would."""
-    for _ in range(3):
-        for fact in catalog:
-            for derivation in fact.derive:
-                if rules.evaluate(derivation.when, patient) is True:
-                    patient[fact.name] = derivation.value
-    return patient
-
-
 def test_stopping_early_never_changes_a_verdict(catalog):
     """Over many generated patients, the verdicts reached by adaptive questions equal the
     verdicts over every fact of the patient: nothing the engine skipped could have mattered."""
     rng = random.Random(20261125)
-    for _ in range(150):
-        truth = _random_patient(rng, catalog)
+    for _ in range(300):
+        truth = random_patient(rng, catalog)
         _, given = simulate(truth)
         assert verdicts(given) == verdicts(truth), truth
