@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.catalog import load_catalog
 from bot.engine import NOT_A_MATCH, UNCLEAR, PartResult, TrialResult, screen
-from bot.values import UNKNOWN
 
 RESULT_TYPE = "screening_result"
 
@@ -67,14 +66,13 @@ def _ruled_out(part: PartResult) -> str:
 
 
 def _still_open(part: PartResult) -> str:
-    answered = {k: v for k, v in part.answers.items() if v != UNKNOWN}
-    if part.answers and len(answered) == len(part.answers):
+    """An open part: answered but not decisive ('not sure', or a 'yes' the study team must
+    weigh), or not answered at all."""
+    if part.answers:
         return (
             f"{part.part.summary}. You told us: {_answers_in_words(part)}. "
             "The study team will need to check this."
         )
-    if part.answers:
-        return f"{part.part.summary}. We could not tell from your answers yet."
     return f"{part.part.summary}. Not answered yet."
 
 

@@ -5,3 +5,7 @@ from typing import Final
 #: A fact the patient was asked about and could not or would not answer ("not sure",
 #: "prefer not to say"). It counts as answered (never asked again) but decides nothing.
 UNKNOWN: Final = "unknown"
+
+#: The two questions asked before any health question: consent, then who the chat is about.
+CONSENT: Final = "consent"
+AUDIENCE: Final = "audience"

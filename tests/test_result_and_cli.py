@@ -47,8 +47,8 @@ def test_unclear_reasons_say_what_is_open_and_study_team_checks_are_listed():
     trials = by_id(screening_result({**PATIENT_B, "hiv": UNKNOWN}))
     assert trials[B]["verdict"] == "unclear"
     assert trials[B]["reasons"] == [
-        "Not for people who have tested positive for HIV. We could not tell from your answers "
-        "yet."
+        "Not for people who have tested positive for HIV. You told us: HIV: not sure. "
+        "The study team will need to check this."
     ]
     assert any("Breathing tests" in check for check in trials[B]["to_check"])
 

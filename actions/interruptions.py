@@ -1,0 +1,127 @@
+"""Things a patient can say at any point: questions, a person, changes, stop, safety."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, FollowupAction, Restarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import state
+from bot import dialogue, safety
+from bot.catalog import load_catalog
+from bot.values import AUDIENCE, CONSENT
+
+logger = logging.getLogger(__name__)
+
+
+class ActionReply(Action):
+    """Answers outside the questions: about the studies, 'why', small talk, out of scope."""
+
+    def name(self) -> str:
+        return "action_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent, _ = state.latest_intent(tracker)
+        reply = dialogue.soft_reply(intent, tracker.get_slot("requested_slot"))
+        if intent == "goodbye":
+            reply = [dialogue.text_message(dialogue.say("goodbye"))]
+        state.send(dispatcher, reply or [dialogue.text_message(dialogue.say("fallback"))])
+        return []
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        state.send(dispatcher, dialogue.handoff_messages())
+        return []
+
+
+class ActionChangeAnswer(Action):
+    """Lists the answers given (as buttons); a tap clears that answer so it is asked again."""
+
+    def name(self) -> str:
+        return "action_change_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        chosen = tracker.get_slot("fact_to_change")
+        facts = state.facts(tracker)
+        if chosen not in load_catalog() or chosen not in facts:
+            state.send(dispatcher, [dialogue.change_answer_message(facts)])
+            return [SlotSet("fact_to_change", None)]
+        events: list[EventType] = [SlotSet(chosen, None), SlotSet("screening_complete", False)]
+        if tracker.active_loop.get("name") is None:
+            events.append(FollowupAction("screening_form"))
+        return events
+
+
+class ActionRestart(Action):
+    """'Start over': clears every answer but keeps the consent and who the chat is about,
+    then asks the first question again. Overrides Rasa's default action_restart."""
+
+    def name(self) -> str:
+        return "action_restart"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        kept = {CONSENT: state.consent(tracker), AUDIENCE: state.audience(tracker)}
+        state.send(dispatcher, [dialogue.text_message(dialogue.say("restart"))])
+        events: list[EventType] = [Restarted(), SlotSet("greeted", True)]
+        events += [SlotSet(name, value) for name, value in kept.items() if value is not None]
+        if kept[CONSENT] is True:
+            events.append(FollowupAction("screening_form"))
+        return events
+
+
+class ActionStop(Action):
+    def name(self) -> str:
+        return "action_stop"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        state.send(dispatcher, [dialogue.text_message(dialogue.say("stopped"))])
+        return [SlotSet("paused", True)]
+
+
+class ActionDeleteData(Action):
+    """'Delete my data': forgets every answer in this conversation."""
+
+    def name(self) -> str:
+        return "action_delete_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        logger.info("patient asked to delete their data")
+        state.send(dispatcher, [dialogue.text_message(dialogue.say("delete_done"))])
+        return [AllSlotsReset(), Restarted()]
+
+
+class ActionSafety(Action):
+    """Urgent symptoms or self-harm: the safety message, before anything else."""
+
+    def name(self) -> str:
+        return "action_safety"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent, _ = state.latest_intent(tracker)
+        kind = safety.detect(state.latest_text(tracker))
+        if kind is None:
+            kind = safety.SELF_HARM if intent == "self_harm" else safety.URGENT
+        logger.info("safety message sent (%s)", kind)
+        state.send(dispatcher, dialogue.safety_messages(kind))
+        return [SlotSet("paused", True)]

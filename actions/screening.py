@@ -1,0 +1,142 @@
+"""The screening form: one validation action reads every answer and asks every question.
+
+Rasa's form calls `validate_screening_form` whenever it runs (activation, each answer, and the
+return from an interruption). The action reads the answer to the open question with bot/'s
+parser, applies any other facts the same message states, and asks the question bot/'s engine
+chooses next; setting `requested_slot` to None ends the form. There are no per-slot ask
+actions: the question's wording comes from bot/content/facts.yaml through bot.dialogue.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import state
+from bot import dialogue, safety
+from bot.catalog import load_catalog
+from bot.values import AUDIENCE, CONSENT
+
+logger = logging.getLogger(__name__)
+
+FORM = "screening_form"
+
+
+class ValidateScreeningForm(Action):
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        events: list[EventType] = []
+        updates: dict[str, Any] = {}
+        paused = state.flag(tracker, "paused")
+        if requested and requested in tracker.slots_to_validate():
+            outcome = self._read_answer(dispatcher, tracker, requested)
+            updates, paused = outcome
+            events += state.slot_events(updates)
+        facts = {**state.facts(tracker), **_fact_updates(updates)}
+        consent = updates.get(CONSENT, state.consent(tracker))
+        audience = updates.get(AUDIENCE, state.audience(tracker))
+        prefer = tracker.get_slot("fact_to_change")
+        if consent is True and CONSENT in updates:
+            earlier = dialogue.facts_stated(state.user_texts(tracker)[:-1])
+            facts = {**earlier, **facts}
+            events += state.slot_events(earlier)
+        if AUDIENCE in updates:
+            state.send(dispatcher, [dialogue.text_message(dialogue.say("start_questions"))])
+        next_slot = dialogue.next_step(consent, audience, facts, paused, prefer)
+        if next_slot:
+            state.send(dispatcher, [dialogue.ask_message(next_slot, audience)])
+        if prefer and prefer in facts:
+            events.append(SlotSet("fact_to_change", None))
+        events.append(SlotSet("requested_slot", next_slot))
+        return events
+
+    def _read_answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Slot updates for the answer to `requested`, and whether screening is paused."""
+        text = state.latest_text(tracker)
+        kind = safety.detect(text)
+        if kind:
+            logger.info("safety message sent (%s)", kind)
+            state.send(dispatcher, dialogue.safety_messages(kind))
+            return {requested: None, "paused": True}, True
+        failures = state.failures(tracker)
+        if requested in (CONSENT, AUDIENCE):
+            answer = dialogue.answer_opening(requested, text, failures)
+        else:
+            answer = dialogue.answer_fact(requested, text, state.facts(tracker), failures)
+        if answer.understood:
+            state.send(dispatcher, answer.messages)
+            return {**answer.updates, "failed_answers": 0}, False
+        intent, _ = state.latest_intent(tracker)
+        soft = None if answer.updates else dialogue.soft_reply(intent, requested)
+        state.send(dispatcher, soft if soft is not None else answer.messages)
+        counted = failures if soft is not None or answer.updates else failures + 1
+        return {**answer.updates, requested: None, "failed_answers": counted}, False
+
+
+def _fact_updates(updates: dict[str, Any]) -> dict[str, Any]:
+    """The valid fact values among slot updates (not the opening or control slots)."""
+    catalog = load_catalog()
+    return {
+        name: value
+        for name, value in updates.items()
+        if name in catalog and value is not None and catalog[name].is_valid(value)
+    }
+
+
+class ActionStart(Action):
+    """Greets once, resumes after a pause, and (with consent) takes facts from the message."""
+
+    def name(self) -> str:
+        return "action_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events: list[EventType] = [SlotSet("paused", False)]
+        if not state.flag(tracker, "greeted"):
+            state.send(dispatcher, dialogue.greeting_messages())
+            events.append(SlotSet("greeted", True))
+        if state.consent(tracker) is True:
+            stated = dialogue.facts_stated([state.latest_text(tracker)])
+            known = state.facts(tracker)
+            state.send(dispatcher, [dialogue.updated_message(k, v) for k, v in stated.items()
+                                    if k in known and known[k] != v])
+            events += state.slot_events(stated)
+        return events
+
+
+class ActionFinishScreening(Action):
+    """After the form: the result for each trial, or the public information without consent."""
+
+    def name(self) -> str:
+        return "action_finish_screening"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if state.flag(tracker, "paused"):
+            return []
+        if state.consent(tracker) is False:
+            state.send(dispatcher, dialogue.public_information())
+            return []
+        if state.consent(tracker) is None:
+            return []
+        facts = state.facts(tracker)
+        fingerprint = dialogue.fingerprint(facts)
+        if fingerprint == tracker.get_slot("result_fingerprint"):
+            state.send(dispatcher, [dialogue.text_message(dialogue.say("result_unchanged"))])
+            return []
+        state.send(dispatcher, dialogue.result_messages(facts))
+        return [SlotSet("screening_complete", True), SlotSet("result_fingerprint", fingerprint)]

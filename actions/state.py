@@ -1,0 +1,72 @@
+"""Reading the screening state out of a Rasa tracker: the one place slots become facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from bot.catalog import load_catalog
+from bot.dialogue import Message
+from bot.values import AUDIENCE, CONSENT
+
+AUDIENCES = ("self", "child", "other")
+
+
+def facts(tracker: Tracker) -> dict[str, Any]:
+    """Every fact slot holding a value the catalog allows. A slot can briefly hold the raw
+    text of an answer being validated, or a value forged in a typed payload: neither counts."""
+    catalog = load_catalog()
+    found = {}
+    for fact in catalog:
+        value = tracker.get_slot(fact.name)
+        if value is not None and fact.is_valid(value):
+            found[fact.name] = value
+    return found
+
+
+def consent(tracker: Tracker) -> bool | None:
+    value = tracker.get_slot(CONSENT)
+    return value if isinstance(value, bool) else None
+
+
+def audience(tracker: Tracker) -> str | None:
+    value = tracker.get_slot(AUDIENCE)
+    return value if value in AUDIENCES else None
+
+
+def flag(tracker: Tracker, name: str) -> bool:
+    return tracker.get_slot(name) is True
+
+
+def failures(tracker: Tracker) -> int:
+    value = tracker.get_slot("failed_answers")
+    return int(value) if isinstance(value, (int, float)) and 0 <= value < 100 else 0
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def user_texts(tracker: Tracker) -> list[str]:
+    """What the patient typed in this conversation, oldest first."""
+    return [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+
+
+def slot_events(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [SlotSet(name, value) for name, value in values.items()]
+
+
+def send(dispatcher, messages: list[Message]) -> None:
+    """Send bot/dialogue messages through Rasa's dispatcher."""
+    for message in messages:
+        if "custom" in message:
+            dispatcher.utter_message(json_message=message["custom"])
+        else:
+            dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])

@@ -1,0 +1,386 @@
+"""The conversation's logic, without Rasa: what to say, and what an answer means.
+
+The Rasa actions (actions/) call these functions and only translate their results into
+dispatcher messages and slot events. Everything here is a pure function of its arguments and
+the content files, so it is tested directly (tests/test_dialogue.py).
+
+Messages are plain dicts in Rasa's output shape: {"text": ..., "buttons": [{"title",
+"payload"}]} or {"custom": {...}}. Button payloads are the button's own words, so a tap and a
+typed answer go through the same parser; nothing a patient types as a payload is trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from typing import Any
+
+import yaml
+
+from bot import parsing, rules, safety
+from bot.catalog import CONTENT_DIR, Fact, load_catalog
+from bot.engine import questions_to_ask, screen
+from bot.result import result_message
+from bot.trials import Trial, load_trials
+from bot.values import AUDIENCE, CONSENT, UNKNOWN
+
+Message = dict[str, Any]
+
+
+MAX_FAILED_ANSWERS = 2  # then the answer is recorded as 'not sure' instead of looping
+MAX_TEXT = 2000  # longer messages are cut before parsing (the tracker keeps the whole text)
+
+
+@cache
+def content() -> dict[str, Any]:
+    """The wording of bot/content/conversation.yaml."""
+    return yaml.safe_load((CONTENT_DIR / "conversation.yaml").read_text(encoding="utf-8"))
+
+
+def say(key: str, **values: Any) -> str:
+    """A text from conversation.yaml with its placeholders filled."""
+    text = content()[key]
+    return text.format(**values) if values else text
+
+
+def text_message(text: str, buttons: list[tuple[str, str]] | None = None) -> Message:
+    message: Message = {"text": text}
+    if buttons:
+        message["buttons"] = [{"title": title, "payload": payload} for title, payload in buttons]
+    return message
+
+
+# --- opening: greeting, privacy, consent, who the chat is for ---------------------------------
+
+
+def greeting_messages() -> list[Message]:
+    return [text_message(say("greeting")), text_message(say("privacy"))]
+
+
+def next_step(
+    consent: bool | None,
+    audience: str | None,
+    facts: Mapping[str, Any],
+    paused: bool = False,
+    prefer: str | None = None,
+) -> str | None:
+    """The slot the screening form asks next: consent, then audience, then the engine's
+    question (`prefer`, an answer the patient asked to change, first if it still matters);
+    None ends the form (no consent, paused, or every verdict settled)."""
+    if paused or consent is False:
+        return None
+    if consent is None:
+        return CONSENT
+    if audience is None:
+        return AUDIENCE
+    remaining = [fact.name for fact in questions_to_ask(facts)]
+    if prefer in remaining:
+        return prefer
+    return remaining[0] if remaining else None
+
+
+def ask_message(slot: str, audience: str | None) -> Message:
+    """The question for a slot, with its buttons."""
+    if slot == CONSENT:
+        yes, no = content()["consent_buttons"]
+        return text_message(say("consent_question"), [(yes, yes), (no, no)])
+    if slot == AUDIENCE:
+        options = content()["audience_buttons"]
+        return text_message(say("audience_question"), [(o["label"], o["label"]) for o in options])
+    return question_message(load_catalog()[slot], audience or "self")
+
+
+def question_message(fact: Fact, audience: str) -> Message:
+    catalog = load_catalog()
+    buttons = [(option.label, option.label) for option in fact.choices(audience)]
+    return text_message(fact.question(audience, catalog.persons), buttons)
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """What one message means for the slot being asked.
+
+    `updates` are slot values to set (the asked one, and any other facts the message stated);
+    `messages` are said before the next question; `understood` is False when the question
+    must be asked again.
+    """
+
+    updates: dict[str, Any] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    understood: bool = True
+
+
+def parse_consent(text: str) -> bool | None:
+    yes, no = content()["consent_buttons"]
+    cleaned = text.strip().lower()
+    if cleaned == yes.lower():
+        return True
+    if cleaned == no.lower():
+        return False
+    value = parsing.parse_yes_no(text)
+    return value if isinstance(value, bool) else None
+
+
+def parse_audience(text: str) -> str | None:
+    cleaned = " ".join(text.lower().split())
+    for option in content()["audience_buttons"]:
+        if cleaned == option["label"].lower():
+            return option["value"]
+    for audience, words in content()["audience_words"].items():
+        if any(word in cleaned.split() or (" " in word and word in cleaned) for word in words):
+            return audience
+    return None
+
+
+def answer_opening(slot: str, text: str, failures: int) -> Answer:
+    """An answer to the consent or audience question."""
+    value = parse_consent(text) if slot == CONSENT else parse_audience(text)
+    if value is not None:
+        return Answer(updates={slot: value})
+    if slot == CONSENT and failures + 1 > MAX_FAILED_ANSWERS:
+        return Answer(updates={CONSENT: False})  # never assume consent
+    return Answer(messages=[text_message(say(f"{slot}_reask"))], understood=False)
+
+
+def answer_fact(
+    fact_name: str, text: str, facts: Mapping[str, Any], failures: int, today: date | None = None
+) -> Answer:
+    """An answer to a screening question, plus any other facts the same message states.
+
+    'Actually I'm 46' given while another question is open corrects the age and asks the open
+    question again; an answer not understood twice is recorded as 'not sure'.
+    """
+    catalog = load_catalog()
+    fact = catalog[fact_name]
+    text = (text or "")[:MAX_TEXT]
+    stated = {
+        name: found
+        for name, found in parsing.extract_facts(text, today).items()
+        if name in catalog and name != fact_name and catalog[name].is_valid(found)
+    }
+    # "Actually I'm 46" states an age; it is not a 'yes' to the open yes/no question. With
+    # other facts in the message, a yes/no answer counts only when the message opens with it.
+    if stated and fact.type == "bool":
+        value = _leading_yes_no(text)
+    else:
+        value = parse_value(fact, text, today)
+    answer = Answer(updates=dict(stated))
+    answer.messages = [
+        updated_message(name, found) for name, found in stated.items() if name in facts
+    ]
+    if value is not None:
+        answer.updates[fact_name] = value
+        return answer
+    if stated:
+        answer.understood = False
+        return answer
+    if failures + 1 > MAX_FAILED_ANSWERS:
+        answer.updates[fact_name] = UNKNOWN
+        answer.messages.append(text_message(say("recorded_unknown")))
+        return answer
+    answer.understood = False
+    answer.messages.append(text_message(content()["answer_hint"][fact.type]))
+    return answer
+
+
+def _leading_yes_no(text: str) -> bool | str | None:
+    """'No, I'm 46' -> False; 'not sure, but I'm 46' -> UNKNOWN; 'Actually I'm 46' -> None."""
+    words = re.findall(r"[\w']+", text.lower())
+    if len(words) > 1 and parsing.parse_yes_no(" ".join(words[:2])) == UNKNOWN:
+        return UNKNOWN
+    first = parsing.parse_yes_no(words[0]) if words else None
+    return first if isinstance(first, bool) else None
+
+
+def parse_value(fact: Fact, text: str, today: date | None = None) -> Any:
+    """The fact's value from text (a button label or free words), UNKNOWN, or None."""
+    for option in fact.choices("self") + fact.proxy_options:
+        if text.strip().lower() == option.label.lower():
+            return option.value
+    parser = getattr(parsing, f"parse_{fact.parser}")
+    value = parser(text, today)
+    return value if value is not None and fact.is_valid(value) else None
+
+
+def updated_message(name: str, value: Any) -> Message:
+    fact = load_catalog()[name]
+    return text_message(say("updated_answer", label=fact.label, value=fact.label_of(value)))
+
+
+def facts_stated(texts: list[str], today: date | None = None) -> dict[str, Any]:
+    """Facts stated in earlier messages (said before consent, used once it is given)."""
+    catalog = load_catalog()
+    found: dict[str, Any] = {}
+    for text in texts:
+        for name, value in parsing.extract_facts((text or "")[:MAX_TEXT], today).items():
+            if name in catalog and catalog[name].is_valid(value):
+                found[name] = value
+    return found
+
+
+# --- interruptions ----------------------------------------------------------------------------
+
+SMALL_TALK = {"greet": "greeting_short", "thanks": "thanks", "goodbye": "goodbye_mid"}
+
+
+def soft_reply(intent: str | None, slot: str | None) -> list[Message] | None:
+    """A reply to a message that is not an answer but a question or a remark ('why do you
+    ask?', 'what is SBRT?', 'hello'), after which the open question is asked again. None when
+    the message is simply not understood."""
+    if not intent:
+        return None
+    if intent == "ask_why":
+        return [why_message(slot)]
+    if intent.startswith("faq_"):
+        return [faq_message(intent)]
+    if intent == "out_of_scope":
+        return [text_message(say("out_of_scope"))]
+    if intent in SMALL_TALK:
+        return [text_message(say(SMALL_TALK[intent]))]
+    return None
+
+
+
+def why_message(slot: str | None) -> Message:
+    """'Why do you ask?': the fact's reason, and the criteria behind it, from the trial data."""
+    catalog = load_catalog()
+    if slot in (CONSENT, AUDIENCE):
+        return text_message(content()["faq"]["faq_privacy"])
+    if slot is None or slot not in catalog:
+        return text_message(say("why_nothing_open"))
+    lines = [f"{say('why_prefix')} {catalog[slot].why}", say("why_criteria_intro")]
+    for trial in load_trials():
+        for _, part in trial.parts:
+            if part.rule is not None and slot in rules.facts_used(part.rule):
+                lines.append(f"- {trial.nct_id}: {part.summary}.")
+    return text_message("\n".join(lines))
+
+
+def faq_message(intent: str) -> Message:
+    """An answer to a question about the studies, from the content and the trial data."""
+    if intent == "faq_location":
+        return text_message("\n".join(_where(trial) for trial in load_trials()))
+    if intent == "faq_status":
+        return text_message("\n".join(_status_line(trial) for trial in load_trials()))
+    answers = content()["faq"]
+    return text_message(answers.get(intent) or say("fallback"))
+
+
+def _where(trial: Trial) -> str:
+    if trial.sites:
+        places = "; ".join(f"{s['name']}, {s.get('city', '')}".rstrip(", ") for s in trial.sites)
+        return f"{trial.nct_id} ({trial.short_title}): {places}."
+    return (
+        f"{trial.nct_id} ({trial.short_title}): the record lists no site. "
+        f"It is run by {trial.sponsor}."
+    )
+
+
+def _status_line(trial: Trial) -> str:
+    key = "recruiting" if trial.recruiting else "not_enrolling"
+    return f"{trial.nct_id} ({trial.short_title}): {say(key, status=trial.status)}"
+
+
+def handoff_messages() -> list[Message]:
+    lines = [say("handoff_intro")]
+    for trial in load_trials():
+        lines.append(_contact_line(trial))
+    return [text_message("\n".join(lines))]
+
+
+def _contact_line(trial: Trial) -> str:
+    if not trial.contacts:
+        return say("handoff_no_contact", trial=trial.short_title, nct_id=trial.nct_id,
+                   sponsor=trial.sponsor, registry_url=trial.registry_url)
+    contact = trial.contacts[0]
+    details = ", ".join(x for x in (contact.phone, contact.email) if x)
+    return f"{trial.short_title} ({trial.nct_id}): {contact.name}, {details}. {_status_line(trial)}"
+
+
+def change_answer_message(facts: Mapping[str, Any]) -> Message:
+    """Buttons for every answer given so far; a tap asks that question again."""
+    catalog = load_catalog()
+    answered = [catalog[name] for name in catalog.facts if facts.get(name) is not None]
+    if not answered:
+        return text_message(say("change_answer_none"))
+    buttons = [
+        (f"{f.label}: {f.label_of(facts[f.name])}", _change_payload(f.name)) for f in answered
+    ]
+    return text_message(say("change_answer_intro"), buttons)
+
+
+def _change_payload(fact_name: str) -> str:
+    return "/change_answer" + json.dumps({"fact_to_change": fact_name})
+
+
+def safety_messages(kind: str) -> list[Message]:
+    text = say(kind, emergency_number=safety.emergency_number(), crisis_line=safety.crisis_line())
+    return [text_message(text), text_message(say("after_safety"))]
+
+
+# --- the result -------------------------------------------------------------------------------
+
+
+def result_messages(facts: Mapping[str, Any]) -> list[Message]:
+    """The plain-language card for each trial, then the machine-readable screening_result."""
+    results = screen(facts)
+    message = result_message(results)
+    cards = [text_message(_card(entry)) for entry in message["trials"]]
+    return [
+        text_message(say("result_intro")),
+        *cards,
+        {"custom": message},
+        text_message(say("result_outro")),
+    ]
+
+
+def fingerprint(facts: Mapping[str, Any]) -> str:
+    """Identifies a set of answers, so an unchanged result is not sent twice."""
+    canonical = json.dumps(dict(sorted(facts.items())), sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _card(entry: Mapping[str, Any]) -> str:
+    words = content()
+    status_key = "recruiting" if entry["recruiting"] else "not_enrolling"
+    lines = [
+        f"{entry['title']} ({entry['nct_id']})",
+        say(status_key, status=entry["status"]),
+        words["verdict_words"][entry["verdict"]],
+    ]
+    if entry["reasons"]:
+        lines += [words["reasons_heading"], *(f"- {reason}" for reason in entry["reasons"])]
+    if entry["to_check"]:
+        lines += [words["to_check_heading"], *(f"- {item}" for item in entry["to_check"])]
+    contact = entry["contact"]
+    if contact:
+        details = ", ".join(contact[k] for k in ("name", "phone", "email") if contact.get(k))
+        lines.append(f"{words['contact_heading']} {details}")
+    else:
+        lines.append(say("no_contact", sponsor=entry["sponsor"]))
+    lines.append(f"{words['registry_heading']} {entry['registry_url']}")
+    return "\n".join(lines)
+
+
+def public_information() -> list[Message]:
+    """For a person who declined: each trial's public summary, status and contact, no
+    questions asked."""
+    messages = [text_message(say("no_consent"))]
+    for trial in load_trials():
+        lines = [
+            f"{trial.short_title} ({trial.nct_id})",
+            _status_line(trial).split(": ", 1)[1],
+            " ".join(trial.summary.split()),
+            _contact_line(trial) if trial.contacts else say("no_contact", sponsor=trial.sponsor),
+            f"{say('registry_heading')} {trial.registry_url}",
+        ]
+        messages.append(text_message("\n".join(lines)))
+    return messages
