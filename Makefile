@@ -14,7 +14,7 @@ run: setup $(MODEL)
 	$(PY) scripts/run.py
 
 ## test: set up, then run every test
-test: setup
+test: setup $(MODEL)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 

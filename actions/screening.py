@@ -46,6 +46,9 @@ class ValidateScreeningForm(Action):
         consent = updates.get(CONSENT, state.consent(tracker))
         audience = updates.get(AUDIENCE, state.audience(tracker))
         prefer = tracker.get_slot("fact_to_change")
+        if prefer in facts and state.latest_intent(tracker)[0] == "change_answer":
+            events.append(SlotSet(prefer, None))  # a tapped 'change' button
+            facts.pop(prefer)
         if consent is True and CONSENT in updates:
             earlier = dialogue.facts_stated(state.user_texts(tracker)[:-1])
             facts = {**earlier, **facts}

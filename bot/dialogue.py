@@ -167,8 +167,9 @@ def answer_fact(
         if name in catalog and name != fact_name and catalog[name].is_valid(found)
     }
     # "Actually I'm 46" states an age; it is not a 'yes' to the open yes/no question. With
-    # other facts in the message, a yes/no answer counts only when the message opens with it.
-    if stated and fact.type == "bool":
+    # other facts (or any number) in the message, a yes/no answer counts only when the
+    # message opens with it.
+    if fact.type == "bool" and (stated or re.search(r"\d", text)):
         value = _leading_yes_no(text)
     else:
         value = parse_value(fact, text, today)

@@ -1,0 +1,91 @@
+"""Start the real Rasa server and action server for end-to-end tests and benchmarks.
+
+The servers run as subprocesses on free loopback ports with a fresh data folder (an SQLite
+tracker store), exactly as `make run` starts them, and are stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "current.tar.gz"
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Servers:
+    rasa_url: str
+    action_url: str
+    data_dir: Path
+    log_path: Path
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Servers]:
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} is missing: run `make model` (make test does it)")
+    rasa_port, action_port = free_port(), free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "RASA_PORT": str(rasa_port),
+        "ACTION_PORT": str(action_port),
+        "DATA_DIR": str(data_dir),
+        "TRACKER_DB_URL": f"sqlite:///{data_dir / 'trackers.db'}",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        **(extra_env or {}),
+    }
+    log_path = data_dir / "servers.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [str(BIN / "python"), str(ROOT / "scripts" / "run.py")],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        servers = Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
+                          data_dir, log_path)
+        try:
+            _wait_until_up(servers, process)
+            yield servers
+        finally:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_until_up(servers: Servers, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"servers exited early:\n{servers.logs()[-3000:]}")
+        try:
+            rest = requests.get(f"{servers.rasa_url}/webhooks/rest/", timeout=2)
+            actions = requests.get(f"{servers.action_url}/health", timeout=2)
+            if rest.ok and actions.ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"servers did not start in {timeout} s:\n{servers.logs()[-3000:]}")
