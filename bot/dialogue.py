@@ -197,8 +197,13 @@ def _leading_yes_no(text: str) -> bool | str | None:
     words = re.findall(r"[\w']+", text.lower())
     if len(words) > 1 and parsing.parse_yes_no(" ".join(words[:2])) == UNKNOWN:
         return UNKNOWN
-    first = parsing.parse_yes_no(words[0]) if words else None
+    if not words or words[0] in _PRONOUNS:  # "I'm 46" is not "I am" (yes)
+        return None
+    first = parsing.parse_yes_no(words[0])
     return first if isinstance(first, bool) else None
+
+
+_PRONOUNS = {"i", "i'm", "im", "he", "he's", "she", "she's", "they", "they're", "we", "it"}
 
 
 def parse_value(fact: Fact, text: str, today: date | None = None) -> Any:
