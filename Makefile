@@ -7,15 +7,18 @@ STAMP := $(VENV)/.installed
 MODEL := models/current.tar.gz
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: run test setup model lint format lock bench-engine clean
+.PHONY: run test setup model lint format lock bench bench-engine evaluate clean
 
 ## run: set up, train the model if missing or stale, start the Rasa and action servers
 run: setup $(MODEL)
 	$(PY) scripts/run.py
 
-## test: set up, then run every test
+## test: set up, train if stale, then lint, validate the Rasa data, run every test
 test: setup $(MODEL)
 	$(PY) -m ruff check .
+	$(RASA) data validate --max-history 5 --fail-on-warnings --quiet
+	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out results/core --quiet
+	$(PY) scripts/evaluate_nlu.py --min-accuracy 0.90
 	$(PY) -m pytest
 
 setup: $(STAMP)
@@ -43,9 +46,17 @@ lock:
 	  echo "# Regenerate with 'make lock' after changing requirements.txt, and commit both."; \
 	  /tmp/sarcoma-lock/bin/pip freeze --exclude-editable; } > constraints.txt
 
+## bench: servers up, scripted patients over REST: questions, latency, NLU, training, memory
+bench: setup $(MODEL)
+	$(PY) scripts/bench.py
+
+## evaluate: NLU intent accuracy and entity F1 on the held-out phrasings
+evaluate: setup $(MODEL)
+	$(PY) scripts/evaluate_nlu.py
+
 ## bench-engine: questions per screening over generated patients
 bench-engine: setup
 	$(PY) scripts/bench_engine.py
 
 clean:
-	rm -rf $(VENV) models/*.tar.gz .pytest_cache .ruff_cache
+	rm -rf $(VENV) models/*.tar.gz .pytest_cache .ruff_cache results
