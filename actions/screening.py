@@ -80,7 +80,8 @@ class ValidateScreeningForm(Action):
             answer = dialogue.answer_fact(requested, text, state.facts(tracker), failures)
         if answer.understood:
             state.send(dispatcher, answer.messages)
-            return {**answer.updates, "failed_answers": 0}, False
+            reset = {"failed_answers": 0} if failures else {}
+            return {**answer.updates, **reset}, False
         intent, _ = state.latest_intent(tracker)
         soft = None if answer.updates else dialogue.soft_reply(intent, requested)
         state.send(dispatcher, soft if soft is not None else answer.messages)

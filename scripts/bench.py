@@ -64,7 +64,7 @@ def rasa_rss_mb(port: int) -> float | None:
             cmdline = status.read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if " run " in cmdline and "rasa" in cmdline and f"--port {port}" in cmdline:
+        if "rasa_extensions run" in cmdline and f"--port {port}" in cmdline:
             for line in (status.parent / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024

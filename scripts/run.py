@@ -37,7 +37,7 @@ def commands() -> dict[str, list[str]]:
             "--port", str(settings.action_port),
         ],
         "rasa server": [
-            str(BIN / "rasa"), "run", "--model", str(MODEL),
+            str(BIN / "python"), "-m", "rasa_extensions", "run", "--model", str(MODEL),
             "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
             "--cors", *_origins(settings.web_port),
