@@ -23,6 +23,12 @@ def test_generated_part_of_the_domain_is_up_to_date():
     assert done.returncode == 0, done.stderr
 
 
+def test_lookup_tables_are_up_to_date_with_the_vocabulary():
+    done = subprocess.run([sys.executable, "scripts/sync_nlu.py", "--check"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_every_fact_has_a_slot_and_a_place_in_the_form():
     facts = [fact.name for fact in load_catalog()]
     assert set(facts) <= set(DOMAIN["slots"])
