@@ -234,3 +234,13 @@ def _answers(servers, sender: str) -> dict:
     """Slots holding an answer (not the form's bookkeeping)."""
     return {k: v for k, v in stored_slots(servers, sender).items()
             if v is not None and k not in ("requested_slot", "failed_answers")}
+
+
+def test_logs_hold_no_patient_text(patient, servers):
+    patient.start("self")
+    patient.say("My name is Zebulon Quartermaine and I have myxofibrosarcoma")
+    patient.say("I have chest pain since this morning")
+    log = servers.logs().lower()
+    assert "quartermaine" not in log and "myxofibrosarcoma" not in log
+    assert "chest pain" not in log
+    assert "safety message sent (urgent)" in log  # the event itself is logged, without text
