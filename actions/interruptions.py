@@ -27,6 +27,10 @@ class ActionReply(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         intent, _ = state.latest_intent(tracker)
+        if intent in ("nlu_fallback", "out_of_scope"):
+            corrected = apply_stated_facts(dispatcher, tracker)
+            if corrected:
+                return corrected
         reply = dialogue.soft_reply(intent, tracker.get_slot("requested_slot"))
         if intent == "goodbye":
             reply = [dialogue.text_message(dialogue.say("goodbye"))]
@@ -56,13 +60,31 @@ class ActionChangeAnswer(Action):
     ) -> list[EventType]:
         chosen = tracker.get_slot("fact_to_change")
         facts = state.facts(tracker)
+        corrected = apply_stated_facts(dispatcher, tracker)  # "sorry, actually I'm 46"
+        if corrected:
+            return corrected
         if chosen not in load_catalog() or chosen not in facts:
             state.send(dispatcher, [dialogue.change_answer_message(facts)])
             return [SlotSet("fact_to_change", None)]
-        events: list[EventType] = [SlotSet(chosen, None), SlotSet("screening_complete", False)]
-        if tracker.active_loop.get("name") is None:
-            events.append(FollowupAction("screening_form"))
-        return events
+        return [SlotSet(chosen, None), *_back_to_screening(tracker)]
+
+
+def apply_stated_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """A message that states facts ('actually I'm 80') corrects them, whatever its intent:
+    the new values are set and the screening (or its result) is brought up to date. Nothing
+    before consent."""
+    stated = dialogue.facts_stated([state.latest_text(tracker)])
+    if not stated or state.consent(tracker) is not True:
+        return []
+    state.send(dispatcher, [dialogue.updated_message(k, v) for k, v in stated.items()])
+    return [*state.slot_events(stated), *_back_to_screening(tracker)]
+
+
+def _back_to_screening(tracker: Tracker) -> list[EventType]:
+    """Back to the questions (outside the form: to an updated result)."""
+    if tracker.active_loop.get("name") is None:
+        return [FollowupAction("screening_form")]
+    return []
 
 
 class ActionRestart(Action):
