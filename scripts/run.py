@@ -7,6 +7,7 @@ stopped too, so a half-running assistant is never left behind.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -18,9 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.settings import load_settings  # noqa: E402
+from rasa_extensions.credentials import write_effective_credentials  # noqa: E402
 
 BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "current.tar.gz"
+LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s - %(message)s"
 
 
 def commands() -> dict[str, list[str]]:
@@ -31,6 +34,9 @@ def commands() -> dict[str, list[str]]:
     os.environ.setdefault("DATA_DIR", str(settings.data_dir))
     os.environ.setdefault("TRACKER_DB_URL", f"sqlite:///{settings.data_dir / 'trackers.db'}")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    credentials = write_effective_credentials(
+        ROOT / "credentials.yml", settings.data_dir / "credentials.effective.yml"
+    )
     return {
         "action server": [
             str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
@@ -39,7 +45,7 @@ def commands() -> dict[str, list[str]]:
         "rasa server": [
             str(BIN / "python"), "-m", "rasa_extensions", "run", "--model", str(MODEL),
             "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
-            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+            "--credentials", str(credentials), "--endpoints", "endpoints.yml",
             "--cors", *_origins(settings.web_port),
         ],
     }
@@ -51,6 +57,7 @@ def _origins(web_port: int) -> list[str]:
 
 
 def main() -> int:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     processes = {
         name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
         for name, cmd in commands().items()
