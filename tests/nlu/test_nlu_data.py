@@ -67,10 +67,17 @@ def test_enough_training_examples(train):
         assert len(items) >= MIN_TRAIN.get(intent, 15), intent
 
 
-def test_no_entity_annotations_in_training(train):
+ENTITIES = {"drug", "sarcoma_type", "number"}
+
+
+def test_entity_annotations_use_known_entities_on_inform_only(train):
+    """Entities are weak labels from the lookup tables, on 'inform' examples only."""
     for intent, items in train.items():
         for text in items:
-            assert not re.search(r"\]\s*[({]", text), (intent, text)
+            found = re.findall(r"\]\((\w+)\)|\]\{\"entity\": \"(\w+)\"", text)
+            names = {a or b for a, b in found}
+            assert names <= ENTITIES, (intent, text)
+            assert intent == "inform" or not names, (intent, text)
 
 
 def test_no_example_under_two_intents(train):
