@@ -1,0 +1,1 @@
+"""Messaging channels: formatting unit tests, and the real servers with each channel on."""
