@@ -10,7 +10,6 @@ check, so a catalog edit without a re-sync fails the tests.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 from actions.intents import CONTROL_INTENTS  # noqa: E402
 from bot.catalog import load_catalog  # noqa: E402
 from bot.values import AUDIENCE, CONSENT  # noqa: E402
+from scripts.generated import write_or_check  # noqa: E402
 
 DOMAIN = ROOT / "domain.yml"
 MARKER = (
@@ -87,17 +87,7 @@ def synced_domain() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    wanted = synced_domain()
-    if args.check:
-        if DOMAIN.read_text(encoding="utf-8") != wanted:
-            print("domain.yml is out of date: run scripts/sync_domain.py", file=sys.stderr)
-            return 1
-        return 0
-    DOMAIN.write_text(wanted, encoding="utf-8")
-    return 0
+    return write_or_check(DOMAIN, synced_domain, "scripts/sync_domain.py", __doc__.split("\n\n")[0])
 
 
 if __name__ == "__main__":

@@ -11,12 +11,15 @@ name or abbreviation to the diagnosis). tests/test_domain.py runs the check.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 VOCABULARY = ROOT / "bot" / "content" / "vocabulary.yaml"
@@ -77,17 +80,7 @@ def _examples(items: list[str]) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    wanted = lookups_text()
-    if args.check:
-        if not LOOKUPS.exists() or LOOKUPS.read_text(encoding="utf-8") != wanted:
-            print("data/lookups.yml is out of date: run scripts/sync_nlu.py", file=sys.stderr)
-            return 1
-        return 0
-    LOOKUPS.write_text(wanted, encoding="utf-8")
-    return 0
+    return write_or_check(LOOKUPS, lookups_text, "scripts/sync_nlu.py", __doc__.split("\n\n")[0])
 
 
 if __name__ == "__main__":
