@@ -1,0 +1,93 @@
+"""Which database, and engines for it.
+
+One URL by default for everything: Rasa's tracker store (the `events` table) and the project's
+own tables live in the same database, an SQLite file under DATA_DIR unless a URL says
+otherwise:
+
+    DATABASE_URL    the project's tables; falls back to TRACKER_DB_URL
+    TRACKER_DB_URL  Rasa's tracker store; falls back to DATABASE_URL
+    default         sqlite:///<DATA_DIR>/trackers.db  (DATA_DIR defaults to ./var)
+
+PostgreSQL by setting `postgresql://user:password@host:5432/db` (psycopg2 is installed with
+Rasa).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from dotenv import load_dotenv
+from sqlalchemy.engine import Engine, make_url
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def default_url() -> str:
+    load_dotenv(ROOT / ".env", override=False)
+    data_dir = Path(os.environ.get("DATA_DIR") or ROOT / "var")
+    return f"sqlite:///{data_dir / 'trackers.db'}"
+
+
+def database_url() -> str:
+    """The project's tables: DATABASE_URL, else TRACKER_DB_URL, else the SQLite default."""
+    load_dotenv(ROOT / ".env", override=False)
+    return os.environ.get("DATABASE_URL") or os.environ.get("TRACKER_DB_URL") or default_url()
+
+
+def tracker_url() -> str:
+    """Rasa's tracker store: TRACKER_DB_URL, else DATABASE_URL, else the SQLite default."""
+    load_dotenv(ROOT / ".env", override=False)
+    return os.environ.get("TRACKER_DB_URL") or os.environ.get("DATABASE_URL") or default_url()
+
+
+def engine_for(url: str) -> Engine:
+    """One engine (and connection pool) per URL and process."""
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = sa.create_engine(url, **_engine_options(url))
+        return engine
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests, and before a process exits)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for in-memory databases and other backends)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    # Statement parameters hold patient answers: never put them in exception messages.
+    options: dict[str, Any] = {"future": True, "hide_parameters": True}
+    if is_sqlite(url):
+        # Rasa, the action server and the web server share the file: wait for a lock rather
+        # than fail at once.
+        options["connect_args"] = {"timeout": 30}
+    else:
+        options["pool_pre_ping"] = True
+    return options

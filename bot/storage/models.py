@@ -1,0 +1,239 @@
+"""The project's own tables (SQLAlchemy 1.4), beside Rasa's `events` table.
+
+Created and upgraded only by the migrations in bot/storage/migrations (`python -m bot.storage
+migrate`), never by `create_all`. Change a table here, then add a migration.
+
+    conversations        one per Rasa sender id: channel, start, consent, audience, review
+    screening_results    every result shown to a patient: the facts it was computed from
+    trial_results        per result and trial: verdict band, per-criterion statuses, data version
+    review_notes         staff notes
+    conversation_tags    staff tags
+    verdict_overrides    a staff verdict with its reason (the patient's result is not changed)
+    contact_requests     the patient asked to talk to a person
+    audit_log            who did what, when, to which conversation (a deletion keeps only that
+                         it happened)
+
+Times are UTC. Conversations are keyed by `sender_id` (Rasa's conversation id); every other
+table refers to `conversations.id`, so deleting a conversation deletes everything about it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import declarative_base, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base = declarative_base(metadata=sa.MetaData(naming_convention=NAMING))
+
+#: JSON everywhere; JSONB on PostgreSQL (indexable, compact).
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+REVIEW_STATUSES = ("new", "reviewed")
+CONTACT_STATUSES = ("open", "done")
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A UTC time stored without a zone (the same on SQLite and PostgreSQL), read back aware."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware (UTC) time")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    sender_id = sa.Column(sa.String(255), nullable=False, unique=True)
+    channel = sa.Column(sa.String(64), nullable=False)
+    started_at = sa.Column(UTCDateTime, nullable=False)
+    # the patient's latest activity that the project recorded (consent, result, contact
+    # request): retention counts from here, staff actions do not extend it
+    last_activity_at = sa.Column(UTCDateTime, nullable=False)
+    consent = sa.Column(sa.Boolean)
+    consent_at = sa.Column(UTCDateTime)
+    audience = sa.Column(sa.String(16))  # self / child / other
+    last_result_at = sa.Column(UTCDateTime)
+    review_status = sa.Column(sa.String(16), nullable=False, server_default="new")
+    reviewed_at = sa.Column(UTCDateTime)
+    reviewed_by = sa.Column(sa.String(255))
+
+    results = relationship("ScreeningResult", back_populates="conversation",
+                           order_by="ScreeningResult.id", passive_deletes=True)
+    notes = relationship("ReviewNote", order_by="ReviewNote.id", passive_deletes=True)
+    tags = relationship("ConversationTag", order_by="ConversationTag.tag",
+                        passive_deletes=True)
+    overrides = relationship("VerdictOverride", order_by="VerdictOverride.id",
+                             passive_deletes=True)
+    contact_requests = relationship("ContactRequest", order_by="ContactRequest.id",
+                                    passive_deletes=True)
+
+    __table_args__ = (
+        # the staff list: newest first, filtered by channel or review status
+        sa.Index(None, "started_at"),
+        sa.Index(None, "channel", "started_at"),
+        sa.Index(None, "review_status", "started_at"),
+        # retention
+        sa.Index(None, "last_activity_at"),
+    )
+
+
+class ScreeningResult(Base):
+    __tablename__ = "screening_results"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(
+        sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    audience = sa.Column(sa.String(16))
+    facts = sa.Column(Json, nullable=False)  # the patient's answers, fact name -> value
+    is_latest = sa.Column(sa.Boolean, nullable=False)
+
+    conversation = relationship("Conversation", back_populates="results")
+    trials = relationship("TrialResult", back_populates="result", order_by="TrialResult.id",
+                          passive_deletes=True)
+
+    __table_args__ = (sa.Index(None, "conversation_id", "created_at"),)
+
+
+class TrialResult(Base):
+    __tablename__ = "trial_results"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    result_id = sa.Column(
+        sa.Integer, sa.ForeignKey("screening_results.id", ondelete="CASCADE"), nullable=False
+    )
+    # copies of the result's conversation, time and latest flag, so that the staff list filters
+    # by trial and verdict without a join through screening_results
+    conversation_id = sa.Column(
+        sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    is_latest = sa.Column(sa.Boolean, nullable=False)
+    nct_id = sa.Column(sa.String(32), nullable=False)
+    verdict = sa.Column(sa.String(32), nullable=False)  # possible_match / unclear / not_a_match
+    recruiting = sa.Column(sa.Boolean, nullable=False)
+    trial_version = sa.Column(sa.String(64), nullable=False)  # bot.result's trial_version
+    # [{"criterion": "inc-3", "part": "inc-3a", "kind": "inclusion", "status": "met",
+    #   "rules_out": false}, ...]  status: met / not_met / unknown / study_team
+    criteria = sa.Column(Json, nullable=False)
+
+    result = relationship("ScreeningResult", back_populates="trials")
+
+    __table_args__ = (
+        sa.UniqueConstraint("result_id", "nct_id"),
+        # "conversations whose latest verdict for trial T is V", newest first
+        sa.Index(None, "nct_id", "verdict", "is_latest", "created_at"),
+        # a conversation's latest verdicts (list rows, and EXISTS filters per conversation)
+        sa.Index(None, "conversation_id", "is_latest", "nct_id", "verdict"),
+    )
+
+
+class ReviewNote(Base):
+    __tablename__ = "review_notes"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(
+        sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    author = sa.Column(sa.String(255), nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    text = sa.Column(sa.Text, nullable=False)
+
+    __table_args__ = (sa.Index(None, "conversation_id", "created_at"),)
+
+
+class ConversationTag(Base):
+    __tablename__ = "conversation_tags"
+
+    conversation_id = sa.Column(
+        sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag = sa.Column(sa.String(64), primary_key=True)
+    author = sa.Column(sa.String(255), nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (sa.Index(None, "tag", "conversation_id"),)
+
+
+class VerdictOverride(Base):
+    """A reviewer's verdict for one trial, with the reason. Reported beside the patient's
+    result, which stays as it was; the latest override per trial is the one in force."""
+
+    __tablename__ = "verdict_overrides"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(
+        sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    nct_id = sa.Column(sa.String(32), nullable=False)
+    verdict = sa.Column(sa.String(32), nullable=False)
+    reason = sa.Column(sa.Text, nullable=False)
+    reviewer = sa.Column(sa.String(255), nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (sa.Index(None, "conversation_id", "nct_id", "created_at"),)
+
+
+class ContactRequest(Base):
+    __tablename__ = "contact_requests"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(
+        sa.Integer, sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    channel = sa.Column(sa.String(64), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False, server_default="open")
+    handled_by = sa.Column(sa.String(255))
+    handled_at = sa.Column(UTCDateTime)
+
+    __table_args__ = (
+        sa.Index(None, "status", "created_at"),
+        sa.Index(None, "conversation_id"),
+    )
+
+
+class AuditEntry(Base):
+    """Who did what, when, to which conversation. `conversation` is the sender id as text (not
+    a foreign key, so the entry outlives the conversation); deleting a conversation clears it
+    from every entry, and the deletion's own entry names no conversation."""
+
+    __tablename__ = "audit_log"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(UTCDateTime, nullable=False)
+    actor = sa.Column(sa.String(255), nullable=False)  # "staff:<account>", "patient", "cli:<user>"
+    action = sa.Column(sa.String(64), nullable=False)  # "view", "export", "delete", "purge", ...
+    conversation = sa.Column(sa.String(255))
+    detail = sa.Column(Json)  # counts and filters; never patient text
+
+    __table_args__ = (
+        sa.Index(None, "at"),
+        sa.Index(None, "conversation", "at"),
+        sa.Index(None, "actor", "at"),
+    )

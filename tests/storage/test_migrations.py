@@ -1,0 +1,72 @@
+"""The project's tables come from versioned migrations: up from empty, idempotent, and equal
+to the models."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from bot.storage import db, migrate
+from bot.storage.models import Base
+
+TABLES = {"conversations", "screening_results", "trial_results", "review_notes",
+          "conversation_tags", "verdict_overrides", "contact_requests", "audit_log"}
+
+
+def test_migrate_from_empty_creates_every_table_and_index(db_url):
+    engine = db.engine_for(db_url)
+    assert migrate.current(engine) is None
+    before, after = migrate.upgrade(db_url)
+    assert (before, after) == (None, migrate.head())
+    inspector = sa.inspect(engine)
+    assert set(inspector.get_table_names()) >= TABLES
+    indexes = {i["name"] for t in TABLES for i in inspector.get_indexes(t)}
+    assert {"ix_conversations_started_at", "ix_conversations_channel_started_at",
+            "ix_conversations_review_status_started_at",
+            "ix_trial_results_nct_id_verdict_is_latest_created_at",
+            "ix_trial_results_conversation_id_is_latest_nct_id_verdict",
+            "ix_audit_log_at"} <= indexes
+
+
+def test_migrate_again_changes_nothing(db_url):
+    migrate.upgrade(db_url)
+    engine = db.engine_for(db_url)
+    schema = _schema(engine)
+    assert migrate.upgrade(db_url) == (migrate.head(), migrate.head())
+    assert _schema(engine) == schema
+    assert migrate.is_current(engine)
+
+
+def test_the_migrations_build_exactly_the_models(db_url):
+    """A model changed without a migration (or the reverse) fails here."""
+    migrate.upgrade(db_url)
+    with db.engine_for(db_url).connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert [d for d in differences if not _is_foreign_table(d)] == []
+
+
+def test_migrations_leave_rasas_events_table_alone(db_url):
+    engine = db.engine_for(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), data TEXT)")
+        connection.exec_driver_sql("INSERT INTO events VALUES (1, 'a', '{}')")
+    migrate.upgrade(db_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM events").scalar() == 1
+
+
+def _is_foreign_table(difference) -> bool:
+    """Tables that are not ours (Alembic's version table) show up as 'remove_table'."""
+    return difference[0] == "remove_table" and difference[1].name not in Base.metadata.tables
+
+
+def _schema(engine) -> dict:
+    inspector = sa.inspect(engine)
+    return {
+        table: (sorted(c["name"] for c in inspector.get_columns(table)),
+                sorted(i["name"] for i in inspector.get_indexes(table)))
+        for table in sorted(inspector.get_table_names())
+    }
