@@ -4,12 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 MODEL := models/current.tar.gz
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 .PHONY: run test setup model lint format lock bench bench-engine evaluate clean
 
-## run: set up, train the model if missing or stale, start the Rasa and action servers
+## run: set up, train the model if missing or stale, start the Rasa, action and web servers
 run: setup $(MODEL)
 	$(PY) scripts/run.py
 
@@ -21,10 +22,16 @@ test: setup $(MODEL)
 	$(PY) scripts/evaluate_nlu.py --min-accuracy 0.90
 	$(PY) -m pytest
 
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): requirements.txt constraints.txt scripts/setup-venv.sh
 	scripts/setup-venv.sh
+
+# The chat page's JavaScript (socket.io-client) from the npm registry, exactly as locked.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 model: setup $(MODEL)
 
@@ -59,4 +66,4 @@ bench-engine: setup
 	$(PY) scripts/bench_engine.py
 
 clean:
-	rm -rf $(VENV) models/*.tar.gz .pytest_cache .ruff_cache results
+	rm -rf $(VENV) node_modules models/*.tar.gz .pytest_cache .ruff_cache results
