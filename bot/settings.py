@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -21,7 +22,10 @@ class Settings:
     rasa_port: int
     action_host: str
     action_port: int
+    web_host: str
     web_port: int
+    rasa_public_url: str  # the Rasa server as a browser reaches it (the chat page connects there)
+    allowed_origins: tuple[str, ...]  # browser origins the Rasa server accepts (CORS)
     log_level: str
     data_dir: Path
 
@@ -30,12 +34,19 @@ def load_settings() -> Settings:
     """Read `.env` (without overriding real environment variables), then the environment."""
     load_dotenv(ROOT / ".env", override=False)
     data_dir = Path(os.environ.get("DATA_DIR", ROOT / "var"))
+    rasa_port = _port("RASA_PORT", 5005)
+    web_port = _port("WEB_PORT", 8080)
     return Settings(
         rasa_host=os.environ.get("RASA_HOST", "127.0.0.1"),
-        rasa_port=_port("RASA_PORT", 5005),
+        rasa_port=rasa_port,
         action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
         action_port=_port("ACTION_PORT", 5055),
-        web_port=_port("WEB_PORT", 8080),
+        web_host=os.environ.get("WEB_HOST", "127.0.0.1"),
+        web_port=web_port,
+        rasa_public_url=_url(
+            "RASA_PUBLIC_URL", os.environ.get("RASA_PUBLIC_URL") or f"http://localhost:{rasa_port}"
+        ),
+        allowed_origins=_origins(web_port),
         log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         data_dir=data_dir,
     )
@@ -48,3 +59,19 @@ def _port(name: str, default: int) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise SystemExit(f"error: {name}={raw!r} is not a port number (1-65535)")
     return int(raw)
+
+
+def _url(name: str, raw: str) -> str:
+    """An http(s) origin-like URL without a trailing slash; anything else is refused."""
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SystemExit(f"error: {name}={raw!r} is not an http(s) URL such as http://host:5005")
+    return url
+
+
+def _origins(web_port: int) -> tuple[str, ...]:
+    """ALLOWED_ORIGINS, comma-separated; by default the chat page's own origins."""
+    default = f"http://localhost:{web_port},http://127.0.0.1:{web_port}"
+    raw = os.environ.get("ALLOWED_ORIGINS") or default
+    return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())

@@ -1,8 +1,11 @@
-"""Start the action server and the Rasa server together; Ctrl-C (or SIGTERM) stops both.
+"""Start the action server, the Rasa server and the web server together; Ctrl-C (or SIGTERM)
+stops all three.
 
 Called by `make run` after the environment is set up and the model trained. Ports and hosts
-come from the environment or `.env` (bot/settings.py). If either server exits, the other is
-stopped too, so a half-running assistant is never left behind.
+come from the environment or `.env` (bot/settings.py). If any server exits, the others are
+stopped too, so a half-running assistant is never left behind. The Rasa server accepts browser
+requests (CORS) only from ALLOWED_ORIGINS; the web server's chat page connects to
+RASA_PUBLIC_URL.
 """
 
 from __future__ import annotations
@@ -46,14 +49,10 @@ def commands() -> dict[str, list[str]]:
             str(BIN / "python"), "-m", "rasa_extensions", "run", "--model", str(MODEL),
             "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
             "--credentials", str(credentials), "--endpoints", "endpoints.yml",
-            "--cors", *_origins(settings.web_port),
+            "--cors", *settings.allowed_origins,
         ],
+        "web server": [str(BIN / "python"), "-m", "bot.web"],
     }
-
-
-def _origins(web_port: int) -> list[str]:
-    raw = os.environ.get("ALLOWED_ORIGINS", f"http://localhost:{web_port}")
-    return [origin.strip() for origin in raw.split(",") if origin.strip()]
 
 
 def main() -> int:

@@ -1,0 +1,100 @@
+"""The Flask app: blueprints, security headers, and the JavaScript dependencies from node_modules.
+
+`create_app()` is the factory; `python -m bot.web` serves it with waitress. Pages are
+blueprints (`patient` now, staff review later under /staff) sharing one set of headers:
+
+- Content-Security-Policy: scripts, styles and images only from this server; the browser may
+  connect only to this server and the configured Rasa server (RASA_PUBLIC_URL).
+- X-Content-Type-Options, Referrer-Policy (no referrer: a registry link opened from the chat
+  says nothing about it), Permissions-Policy.
+
+JavaScript libraries come from the npm registry (package.json, package-lock.json, installed by
+`make setup` with `npm ci`) and are served from node_modules by an allow-list; nothing is
+copied into the repository or loaded from a CDN.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, send_from_directory
+
+from bot.settings import ROOT, Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+NODE_MODULES = ROOT / "node_modules"
+
+#: URL name under /static/vendor/ -> file under node_modules.
+VENDOR_FILES = {
+    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+    "socket.io.min.js.map": "socket.io-client/dist/socket.io.min.js.map",
+}
+
+
+def create_app(settings: Settings | None = None, node_modules: Path = NODE_MODULES) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config["SETTINGS"] = settings
+    app.config["NODE_MODULES"] = node_modules
+    app.json.sort_keys = False
+
+    from bot.web.patient import blueprint as patient
+
+    app.register_blueprint(patient)
+
+    missing = [name for name, path in VENDOR_FILES.items() if not (node_modules / path).exists()]
+    if missing:
+        logger.warning(
+            "JavaScript dependencies are missing (%s): run `make setup` (npm ci)",
+            ", ".join(missing),
+        )
+
+    @app.get("/static/vendor/<name>")
+    def vendor(name: str) -> Response:
+        relative = VENDOR_FILES.get(name)
+        if relative is None:
+            abort(404)
+        path = node_modules / relative
+        if not path.exists():
+            abort(503, "JavaScript dependencies are not installed: run `make setup` (npm ci)")
+        return send_from_directory(path.parent, path.name, max_age=3600)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    csp = content_security_policy(settings.rasa_public_url)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = csp
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app
+
+
+def content_security_policy(rasa_url: str) -> str:
+    """Only this server for scripts, styles and images; connections to this server and the
+    Rasa server (its http(s) origin and the matching ws(s) origin for the WebSocket)."""
+    parts = urlsplit(rasa_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    socket_origin = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        f"connect-src 'self' {origin} {socket_origin}",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'self'",
+    ])

@@ -1,0 +1,556 @@
+/*
+ * Patient chat widget: talks to Rasa's socket.io channel (session persistence on).
+ *
+ * - The session id is random (crypto.randomUUID) and kept in localStorage, so a reload (or a
+ *   new tab) continues the same conversation; the messages so far are kept in sessionStorage
+ *   and shown again after a reload.
+ * - Bot messages arrive as `bot_uttered`: {text, quick_replies:[{title, payload}]}, or the
+ *   `screening_result` custom message ({type, trials}, possibly under `custom`), shown as cards
+ *   in place of the plain-text cards that precede it.
+ * - Every text is put in the page with textContent or createTextNode, never as markup.
+ *
+ * window.SarcomaChat.mount(element, config) builds a widget in `element` (a page element or a
+ * shadow root's child); the chat page mounts itself on [data-sarcoma-chat].
+ */
+(function () {
+  "use strict";
+
+  var STORAGE_PREFIX = "sarcoma-chat";
+  var QUIET_MS = 150; // messages of one reply arrive together; render them as one batch
+  var NO_REPLY_MS = 30000;
+  var MAX_TRANSCRIPT = 300;
+  var MAX_MESSAGE = 1000;
+  var RESULT_TYPE = "screening_result";
+  var counter = 0;
+
+  // --- small helpers -------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function fill(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  function randomId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    // Pages served over plain http on a network address are not a secure context, where
+    // randomUUID is missing; getRandomValues is there, so build a version-4 UUID with it.
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) {
+      return (b + 0x100).toString(16).slice(1);
+    }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20),
+      hex.slice(20)].join("-");
+  }
+
+  function store(kind) {
+    // localStorage / sessionStorage may be missing or refuse writes (private modes): the chat
+    // then still works, only without continuing after a reload.
+    var memory = {};
+    var backend = null;
+    try {
+      backend = window[kind];
+      backend.setItem(STORAGE_PREFIX + ":probe", "1");
+      backend.removeItem(STORAGE_PREFIX + ":probe");
+    } catch (e) {
+      backend = null;
+    }
+    return {
+      get: function (key) {
+        try { return backend ? backend.getItem(key) : (memory[key] || null); } catch (e) { return null; }
+      },
+      set: function (key, value) {
+        try { if (backend) backend.setItem(key, value); else memory[key] = value; } catch (e) { /* full */ }
+      },
+      remove: function (key) {
+        try { if (backend) backend.removeItem(key); else delete memory[key]; } catch (e) { /* ignore */ }
+      },
+    };
+  }
+
+  function socketTarget(rasaUrl) {
+    // "http://host:5005" or "https://host/prefix": socket.io needs the origin and the path.
+    var url = new URL(rasaUrl, window.location.href);
+    var path = url.pathname.replace(/\/+$/, "");
+    return { origin: url.origin, path: path + "/socket.io" };
+  }
+
+  /** A bot_uttered payload as {text, buttons} or {result}, or null when not shown. */
+  function normalize(data) {
+    if (!data || typeof data !== "object") return null;
+    var custom = data.custom && typeof data.custom === "object" ? data.custom : data;
+    if (custom.type === RESULT_TYPE && Array.isArray(custom.trials)) return { result: custom };
+    if (typeof data.text !== "string") return null;
+    var raw = data.quick_replies || data.buttons || [];
+    var buttons = [];
+    if (Array.isArray(raw)) {
+      raw.forEach(function (b) {
+        if (b && typeof b.title === "string") {
+          buttons.push({ title: b.title, payload: typeof b.payload === "string" ? b.payload : b.title });
+        }
+      });
+    }
+    return { text: data.text, buttons: buttons };
+  }
+
+  function isCardFor(message, trials) {
+    if (!message || typeof message.text !== "string") return false;
+    var firstLine = message.text.split("\n", 1)[0];
+    return trials.some(function (t) { return firstLine.slice(-(t.nct_id.length + 2)) === "(" + t.nct_id + ")"; });
+  }
+
+  // http(s) links in bot text become links; everything else stays text.
+  var URL_RE = /https?:\/\/[^\s<>"']+/g;
+
+  function appendLinkified(parent, text) {
+    var last = 0;
+    text.replace(URL_RE, function (match, offset) {
+      var url = match.replace(/[.,;:!?)]+$/, "");
+      parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      parent.appendChild(externalLink(url, url));
+      last = offset + url.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function externalLink(href, label) {
+    var a = el("a", "sc-link", label);
+    if (/^https?:\/\//i.test(href)) a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+
+  // --- the widget ------------------------------------------------------------------------
+
+  function mount(container, config) {
+    config = config || {};
+    var text = config.text || {};
+    var labels = config.labels || {};
+    var n = ++counter;
+    var local = store("localStorage");
+    var tab = store("sessionStorage");
+    var sessionKey = STORAGE_PREFIX + ":session";
+    var headingLevel = Number(container.getAttribute && container.getAttribute("data-heading-level")) || 2;
+
+    var sessionId = local.get(sessionKey);
+    var resumed = !!sessionId;
+    if (!sessionId) {
+      sessionId = randomId();
+      local.set(sessionKey, sessionId);
+    }
+
+    // Build the widget.
+    var root = el("section", "sc-chat");
+    root.setAttribute("aria-labelledby", "sc-" + n + "-title");
+    root.setAttribute("data-state", "idle");
+
+    var header = el("header", "sc-header");
+    var title = el("h" + Math.min(Math.max(headingLevel, 1), 6), "sc-title", text.title);
+    title.id = "sc-" + n + "-title";
+    var newChat = el("button", "sc-new", text.new_chat);
+    newChat.type = "button";
+    newChat.title = text.new_chat_title || "";
+    header.appendChild(title);
+    header.appendChild(newChat);
+
+    var notice = el("p", "sc-notice", text.notice);
+    notice.setAttribute("role", "note");
+
+    var log = el("div", "sc-log");
+    log.setAttribute("role", "log");
+    log.setAttribute("aria-live", "polite");
+    log.setAttribute("aria-relevant", "additions");
+    log.setAttribute("aria-label", text.log_label || "Conversation");
+    log.tabIndex = 0; // a scrolling region must be reachable by keyboard
+
+    var typing = el("div", "sc-typing");
+    typing.setAttribute("role", "status");
+    var typingLabel = el("span", "sc-vh", "");
+    var dots = el("span", "sc-dots");
+    dots.setAttribute("aria-hidden", "true");
+    dots.appendChild(el("span"));
+    dots.appendChild(el("span"));
+    dots.appendChild(el("span"));
+    typing.appendChild(dots);
+    typing.appendChild(typingLabel);
+    typing.hidden = true;
+
+    var status = el("p", "sc-status");
+    status.setAttribute("role", "status");
+
+    var form = el("form", "sc-form");
+    form.setAttribute("novalidate", "");
+    var inputId = "sc-" + n + "-input";
+    var label = el("label", "sc-vh", text.input_label);
+    label.htmlFor = inputId;
+    var input = el("input", "sc-input");
+    input.id = inputId;
+    input.type = "text";
+    input.autocomplete = "off";
+    input.maxLength = MAX_MESSAGE;
+    input.placeholder = text.placeholder || "";
+    input.setAttribute("enterkeyhint", "send");
+    var send = el("button", "sc-send", text.send);
+    send.type = "submit";
+    form.appendChild(label);
+    form.appendChild(input);
+    form.appendChild(send);
+
+    root.appendChild(header);
+    root.appendChild(notice);
+    root.appendChild(log);
+    root.appendChild(typing);
+    root.appendChild(status);
+    root.appendChild(form);
+    container.appendChild(root);
+
+    // --- transcript (this tab only) ---------------------------------------------------
+
+    function transcriptKey() { return STORAGE_PREFIX + ":transcript:" + sessionId; }
+
+    function loadTranscript() {
+      try {
+        var entries = JSON.parse(tab.get(transcriptKey()) || "[]");
+        return Array.isArray(entries) ? entries : [];
+      } catch (e) {
+        return [];
+      }
+    }
+
+    var transcript = loadTranscript();
+
+    function saveTranscript() {
+      if (transcript.length > MAX_TRANSCRIPT) transcript = transcript.slice(-MAX_TRANSCRIPT);
+      tab.set(transcriptKey(), JSON.stringify(transcript));
+    }
+
+    // --- rendering ----------------------------------------------------------------------
+
+    function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+
+    function removeChoices() {
+      var groups = log.querySelectorAll(".sc-replies");
+      Array.prototype.forEach.call(groups, function (g) { g.parentNode.removeChild(g); });
+    }
+
+    function messageElement(who, className) {
+      var item = el("div", "sc-msg " + className);
+      item.appendChild(el("span", "sc-vh", who === "bot" ? text.bot_said : text.you_said));
+      return item;
+    }
+
+    function renderUser(said) {
+      var item = messageElement("user", "sc-msg--user");
+      item.appendChild(el("div", "sc-text", said));
+      log.appendChild(item);
+    }
+
+    function renderBot(message, withChoices) {
+      if (message.result) {
+        renderResult(message.result);
+        return;
+      }
+      var item = messageElement("bot", "sc-msg--bot");
+      var body = el("div", "sc-text");
+      appendLinkified(body, message.text);
+      item.appendChild(body);
+      if (withChoices && message.buttons && message.buttons.length) {
+        var group = el("div", "sc-replies");
+        group.setAttribute("role", "group");
+        group.setAttribute("aria-label", text.choices_label || "Answer choices");
+        message.buttons.forEach(function (b) {
+          var button = el("button", "sc-reply", b.title);
+          button.type = "button";
+          button.addEventListener("click", function (event) {
+            say(b.title, b.payload);
+            // The tapped button is gone. From the keyboard (a click with detail 0), go on in the
+            // input; after a touch, do not focus it, or a phone would open its keyboard.
+            if (event.detail === 0) input.focus();
+            else log.focus({ preventScroll: true });
+          });
+          group.appendChild(button);
+        });
+        item.appendChild(group);
+      }
+      log.appendChild(item);
+    }
+
+    var VERDICT_CLASS = { possible_match: "possible", unclear: "unclear", not_a_match: "not" };
+
+    function renderResult(result) {
+      var wrap = el("div", "sc-msg sc-msg--bot sc-result");
+      wrap.appendChild(el("span", "sc-vh", text.bot_said));
+      result.trials.forEach(function (trial) {
+        wrap.appendChild(card(trial));
+      });
+      log.appendChild(wrap);
+    }
+
+    function card(trial) {
+      var verdict = String(trial.verdict || "");
+      var article = el("article", "sc-card sc-card--" + (VERDICT_CLASS[verdict] || "unclear"));
+      article.setAttribute("data-nct-id", String(trial.nct_id || ""));
+      article.setAttribute("data-verdict", verdict);
+      var heading = el("h" + Math.min(headingLevel + 1, 6), "sc-card-title", (trial.title || "") + " (" + trial.nct_id + ")");
+      heading.id = "sc-" + n + "-card-" + String(trial.nct_id || "").replace(/[^A-Za-z0-9]/g, "");
+      article.setAttribute("aria-labelledby", heading.id);
+      article.appendChild(heading);
+
+      var statusWords = fill(trial.recruiting ? labels.recruiting : labels.not_enrolling, { status: trial.status || "" });
+      article.appendChild(el("p", "sc-card-status " + (trial.recruiting ? "sc-open" : "sc-closed"), statusWords));
+      var verdictWords = (labels.verdict_words || {})[verdict] || verdict;
+      article.appendChild(el("p", "sc-card-verdict", verdictWords));
+
+      list(article, labels.reasons_heading, trial.reasons);
+      list(article, labels.to_check_heading, trial.to_check);
+
+      var contact = trial.contact;
+      var contactBox = el("div", "sc-card-contact");
+      if (contact && typeof contact === "object") {
+        contactBox.appendChild(el("p", "sc-card-heading", labels.contact_heading));
+        if (contact.name) contactBox.appendChild(el("p", "", contact.name));
+        if (contact.phone) {
+          var phone = el("p", "", "");
+          phone.appendChild(document.createTextNode((text.phone || "Phone:") + " "));
+          var tel = el("a", "sc-link sc-tel", contact.phone);
+          tel.href = "tel:" + String(contact.phone).trim();
+          phone.appendChild(tel);
+          contactBox.appendChild(phone);
+        }
+        if (contact.email) {
+          var email = el("p", "", "");
+          email.appendChild(document.createTextNode((text.email || "Email:") + " "));
+          var mail = el("a", "sc-link sc-mail", contact.email);
+          mail.href = "mailto:" + String(contact.email).trim();
+          email.appendChild(mail);
+          contactBox.appendChild(email);
+        }
+        if (contact.site) contactBox.appendChild(el("p", "", contact.site));
+      } else {
+        contactBox.appendChild(el("p", "", fill(labels.no_contact || "", { sponsor: trial.sponsor || "" })));
+      }
+      article.appendChild(contactBox);
+
+      if (trial.registry_url) {
+        var record = el("p", "sc-card-record", "");
+        record.appendChild(externalLink(String(trial.registry_url), text.registry_link || trial.registry_url));
+        article.appendChild(record);
+      }
+      return article;
+    }
+
+    function list(parent, heading, items) {
+      if (!Array.isArray(items) || !items.length) return;
+      parent.appendChild(el("p", "sc-card-heading", heading));
+      var ul = el("ul", "sc-card-list");
+      items.forEach(function (item) { ul.appendChild(el("li", "", item)); });
+      parent.appendChild(ul);
+    }
+
+    function renderAll() {
+      while (log.firstChild) log.removeChild(log.firstChild);
+      transcript.forEach(function (entry, i) {
+        var lastEntry = i === transcript.length - 1;
+        if (entry.k === "user") renderUser(entry.text);
+        else if (entry.k === "bot") renderBot(entry.m, lastEntry);
+      });
+    }
+
+    function note(words) {
+      var item = el("p", "sc-note", words);
+      log.appendChild(item);
+      scrollToEnd();
+    }
+
+    // --- state: waiting for a reply -------------------------------------------------------
+
+    var noReplyTimer = null;
+
+    function setWaiting(waiting) {
+      root.setAttribute("data-state", waiting ? "waiting" : "idle");
+      typing.hidden = !waiting;
+      typingLabel.textContent = waiting ? (text.typing || "") : "";
+      clearTimeout(noReplyTimer);
+      if (waiting) {
+        noReplyTimer = setTimeout(function () {
+          setWaiting(false);
+          status.textContent = text.no_reply || "";
+        }, NO_REPLY_MS);
+      }
+    }
+
+    // --- receiving --------------------------------------------------------------------------
+
+    var pending = [];
+    var flushTimer = null;
+
+    function receive(data) {
+      var message = normalize(data);
+      if (!message) return;
+      pending.push(message);
+      setWaiting(true);
+      clearTimeout(flushTimer);
+      flushTimer = setTimeout(flush, QUIET_MS);
+    }
+
+    function flush() {
+      var batch = pending;
+      pending = [];
+      var result = null;
+      batch.forEach(function (m) { if (m.result) result = m.result; });
+      if (result) {
+        // The result cards replace the plain-text cards of the same reply.
+        batch = batch.filter(function (m) { return !isCardFor(m, result.trials); });
+        replaceRenderedCards(result.trials);
+      }
+      if (batch.length) removeChoices();
+      batch.forEach(function (m, i) {
+        transcript.push({ k: "bot", m: m });
+        renderBot(m, i === batch.length - 1);
+      });
+      saveTranscript();
+      status.textContent = "";
+      setWaiting(false);
+      scrollToEnd();
+    }
+
+    function replaceRenderedCards(trials) {
+      // Plain-text cards rendered in an earlier batch (a slow network splits a reply).
+      var kept = [];
+      var dropped = false;
+      transcript.forEach(function (entry) {
+        if (entry.k === "bot" && isCardFor(entry.m, trials)) dropped = true;
+        else kept.push(entry);
+      });
+      if (dropped) {
+        transcript = kept;
+        renderAll();
+      }
+    }
+
+    // --- sending ------------------------------------------------------------------------
+
+    var outbox = [];
+    var ready = false;
+
+    function emitQueued() {
+      while (ready && outbox.length) {
+        socket.emit("user_uttered", { message: outbox.shift(), session_id: sessionId });
+      }
+    }
+
+    function say(shown, payload) {
+      var words = String(shown || "").trim();
+      if (!words) return;
+      removeChoices();
+      renderUser(words);
+      transcript.push({ k: "user", text: words });
+      saveTranscript();
+      outbox.push(String(payload || words).slice(0, MAX_MESSAGE));
+      setWaiting(true);
+      scrollToEnd();
+      emitQueued();
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var words = input.value;
+      if (!words.trim()) return;
+      input.value = "";
+      say(words);
+    });
+
+    // --- connection ---------------------------------------------------------------------
+
+    var target = socketTarget(config.rasaUrl || "http://localhost:5005");
+    var socket = window.io(target.origin, { path: target.path, autoConnect: false });
+
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: sessionId });
+    });
+    socket.on("session_confirm", function (confirmed) {
+      var id = confirmed && typeof confirmed === "object" ? confirmed.session_id : confirmed;
+      if (id !== sessionId) return;
+      ready = true;
+      status.textContent = "";
+      emitQueued();
+    });
+    socket.on("disconnect", function () {
+      ready = false;
+    });
+    socket.on("connect_error", function () {
+      ready = false;
+      status.textContent = text.offline || "";
+    });
+    socket.on("bot_uttered", receive);
+
+    function start(isResumed) {
+      if (isResumed) {
+        renderAll();
+        note(transcript.length ? text.continuing : (text.continuing_no_history || text.continuing));
+      } else {
+        outbox.push(config.initPayload || "/greet");
+        setWaiting(true);
+      }
+      root.setAttribute("data-session-id", sessionId);
+      socket.connect();
+    }
+
+    newChat.addEventListener("click", function () {
+      tab.remove(transcriptKey());
+      sessionId = randomId();
+      local.set(sessionKey, sessionId);
+      transcript = [];
+      pending = [];
+      outbox = [];
+      ready = false;
+      renderAll();
+      socket.disconnect();
+      start(false);
+      input.focus();
+    });
+
+    status.textContent = text.connecting || "";
+    start(resumed);
+
+    return {
+      root: root,
+      receive: receive,
+      sessionId: function () { return sessionId; },
+    };
+  }
+
+  // --- auto-mount on the chat page -------------------------------------------------------
+
+  var instances = [];
+  window.SarcomaChat = { mount: function (element, config) {
+    var chat = mount(element, config);
+    instances.push(chat);
+    return chat;
+  }, instances: instances };
+
+  function autoMount() {
+    var source = document.getElementById("sarcoma-chat-config");
+    if (!source) return;
+    var config = JSON.parse(source.textContent);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-sarcoma-chat]"), function (node) {
+      window.SarcomaChat.mount(node, config);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", autoMount);
+  else autoMount();
+})();
