@@ -1,7 +1,8 @@
-"""Start the real Rasa server and action server for end-to-end tests and benchmarks.
+"""Start the real Rasa server, action server and web server for end-to-end tests and benchmarks.
 
 The servers run as subprocesses on free loopback ports with a fresh data folder (an SQLite
-tracker store), exactly as `make run` starts them, and are stopped afterwards.
+tracker store), exactly as `make run` starts them, and are stopped afterwards. The web
+server's chat page connects to the Rasa server at `rasa_url`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Servers:
     action_url: str
     data_dir: Path
     log_path: Path
+    web_url: str = ""
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -45,7 +47,7 @@ def free_port() -> int:
 def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Servers]:
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make model` (make test does it)")
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -54,6 +56,9 @@ def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None) -> 
         "DATA_DIR": str(data_dir),
         "TRACKER_DB_URL": f"sqlite:///{data_dir / 'trackers.db'}",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "WEB_PORT": str(web_port),
+        "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+        "ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port},http://localhost:{web_port}",
         **(extra_env or {}),
     }
     log_path = data_dir / "servers.log"
@@ -63,7 +68,7 @@ def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None) -> 
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         servers = Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                          data_dir, log_path)
+                          data_dir, log_path, f"http://127.0.0.1:{web_port}")
         try:
             _wait_until_up(servers, process)
             yield servers
@@ -83,7 +88,8 @@ def _wait_until_up(servers: Servers, process: subprocess.Popen, timeout: float =
         try:
             rest = requests.get(f"{servers.rasa_url}/webhooks/rest/", timeout=2)
             actions = requests.get(f"{servers.action_url}/health", timeout=2)
-            if rest.ok and actions.ok:
+            web = requests.get(f"{servers.web_url}/healthz", timeout=2)
+            if rest.ok and actions.ok and web.ok:
                 return
         except requests.RequestException:
             pass

@@ -1,0 +1,159 @@
+"""The chat widget as a patient sees it in Chromium: read the messages, tap buttons, type.
+
+Questions are recognised by their wording (`question_index()`, as the REST patient does) and
+answered from a known set of facts, by tapping the button with the answer's label or by typing.
+Works on the chat page and on the widget embedded in another page (inside a shadow root:
+Playwright's locators look inside open shadow roots).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+from bot.catalog import load_catalog
+from bot.dialogue import content
+from bot.values import UNKNOWN
+from tests.rest_patient import question_index
+
+REPLY_TIMEOUT_MS = 30_000
+
+
+def open_chat(page: Page, url: str) -> ChatPage:
+    """Open a page with the chat, recording the browser's console errors."""
+    chat = ChatPage(page)
+    page.on("console", lambda m: chat.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: chat.errors.append(str(error)))
+    page.goto(url)
+    return chat
+
+
+@dataclass
+class ChatPage:
+    page: Page
+    asked_slots: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def root(self) -> Locator:
+        return self.page.locator(".sc-chat")
+
+    @property
+    def input(self) -> Locator:
+        return self.root.locator("input.sc-input")
+
+    # --- waiting and reading --------------------------------------------------------------
+
+    def wait_for_reply(self) -> None:
+        """Until the widget has shown the whole reply (the typing indicator is gone)."""
+        expect(self.root).to_have_attribute("data-state", "idle", timeout=REPLY_TIMEOUT_MS)
+
+    def settle(self, quiet_s: float = 1.5) -> str | None:
+        """When a reply seems to end without a question: wait until no message has come for
+        `quiet_s` (a busy server can send one reply in parts), then look again."""
+        count = len(self.messages())
+        while True:
+            self.page.wait_for_timeout(quiet_s * 1000)
+            self.wait_for_reply()
+            now = len(self.messages())
+            if now == count:
+                return self.asked()
+            count = now
+
+    def messages(self) -> list[tuple[str, str]]:
+        """Every message shown, oldest first, as (who, text) with who 'bot' or 'user'."""
+        found = self.root.locator(".sc-msg").evaluate_all(
+            """els => els.map(e => [
+                e.classList.contains('sc-msg--user') ? 'user' : 'bot',
+                (e.querySelector('.sc-text') || e).innerText.trim()])"""
+        )
+        return [(who, text) for who, text in found]
+
+    def bot_texts(self) -> list[str]:
+        return [text for who, text in self.messages() if who == "bot"]
+
+    def since_last_answer(self) -> list[str]:
+        messages = self.messages()
+        last_user = max((i for i, (who, _) in enumerate(messages) if who == "user"), default=-1)
+        return [text for who, text in messages[last_user + 1:] if who == "bot"]
+
+    def asked(self) -> str | None:
+        """The slot the latest question asks for, if the latest reply ends with a question."""
+        index = question_index()
+        for text in reversed(self.since_last_answer()):
+            if text in index:
+                return index[text]
+        return None
+
+    def button_labels(self) -> list[str]:
+        return self.root.locator(".sc-replies .sc-reply").all_inner_texts()
+
+    def session_id(self) -> str:
+        return self.page.evaluate("() => localStorage.getItem('sarcoma-chat:session')")
+
+    def cards(self) -> Locator:
+        return self.root.locator("article.sc-card")
+
+    # --- answering ------------------------------------------------------------------------
+
+    def tap(self, label: str) -> None:
+        self.root.locator(".sc-replies").get_by_role("button", name=label, exact=True).click()
+        self.wait_for_reply()
+
+    def type(self, text: str) -> None:
+        self.input.fill(text)
+        self.input.press("Enter")
+        self.wait_for_reply()
+
+    def start(self, audience: str = "self", typed: bool = False) -> None:
+        """Greeting, consent and who the chat is about."""
+        self.wait_for_reply()
+        consent = content()["consent_buttons"][0]
+        label = next(o["label"] for o in content()["audience_buttons"] if o["value"] == audience)
+        if typed:
+            self.type("yes")
+            self.type({"self": "for me", "child": "my child"}.get(audience, label))
+        else:
+            self.tap(consent)
+            self.tap(label)
+
+    def answer_all(
+        self, truth: Mapping[str, Any], typed: bool = False,
+        free_text: Mapping[str, str] | None = None, max_turns: int = 60,
+    ) -> list[str]:
+        """Answer every question until none is asked; returns the slots asked, in order."""
+        for _ in range(max_turns):
+            slot = self.asked() or self.settle()
+            if slot is None:
+                return self.asked_slots
+            self.answer(slot, truth, typed, free_text or {})
+        raise AssertionError(f"no result after {max_turns} answers: {self.asked_slots}")
+
+    def answer(
+        self, slot: str, truth: Mapping[str, Any], typed: bool = False,
+        free_text: Mapping[str, str] | None = None,
+    ) -> None:
+        self.asked_slots.append(slot)
+        free_text = free_text or {}
+        fact = load_catalog()[slot]
+        value = truth.get(slot, UNKNOWN)
+        if slot in free_text:
+            self.type(free_text[slot])
+        elif fact.type == "int":
+            self.type("not sure" if value == UNKNOWN else str(value))
+        elif typed and fact.type == "bool":
+            self.type({True: "yes", False: "no"}.get(value, "not sure"))
+        else:
+            options = fact.choices("self") + fact.proxy_options
+            labels = [o.label for o in options if o.value == value]
+            shown = self.button_labels()
+            label = next((label for label in labels if label in shown), None)
+            if label is None:
+                raise AssertionError(f"no button for {slot}={value!r} in {shown}")
+            if typed:
+                self.type(label)
+            else:
+                self.tap(label)

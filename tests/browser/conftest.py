@@ -1,0 +1,70 @@
+"""Real servers (Rasa, action server, web server) and a real headless Chromium for the browser
+tests.
+
+The browser is Debian's `chromium` (/usr/bin/chromium, or CHROMIUM), driven by the Python
+`playwright` package; no browser is downloaded (`playwright install` is never run). Without
+Chromium these tests are skipped on a developer's machine and fail in CI (CI=true), where
+.ci/run installs it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.servers import ROOT, Servers, running_servers
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+SCREENSHOTS = ROOT / "results" / "screenshots"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install chromium (Debian's package)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # A plain launch runs Chromium with a fresh, temporary user-data-dir.
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, browser) -> Servers:
+    with running_servers(tmp_path_factory.mktemp("browser-data")) as running:
+        yield running
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser profile state (cookies, localStorage) for each test."""
+    context = browser.new_context()
+    context.set_default_timeout(30_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
