@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import state
 from bot import dialogue, safety
 from bot.catalog import load_catalog
+from bot.storage import hooks as storage
 from bot.values import AUDIENCE, CONSENT
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         state.send(dispatcher, dialogue.handoff_messages())
+        await storage.record_contact_request(tracker.sender_id, tracker.events)
         return []
 
 
@@ -118,7 +120,9 @@ class ActionStop(Action):
 
 
 class ActionDeleteData(Action):
-    """'Delete my data': forgets every answer in this conversation."""
+    """'Delete my data': forgets every answer in this conversation and deletes it from the
+    project's tables here; the Rasa server deletes its stored events when it saves this turn
+    (rasa_extensions/tracker_store.py)."""
 
     def name(self) -> str:
         return "action_delete_data"
@@ -127,6 +131,7 @@ class ActionDeleteData(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         logger.info("patient asked to delete their data")
+        await storage.forget_conversation(tracker.sender_id)
         state.send(dispatcher, [dialogue.text_message(dialogue.say("delete_done"))])
         return [AllSlotsReset(), Restarted()]
 

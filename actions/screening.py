@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions import state
 from bot import dialogue, safety
 from bot.catalog import load_catalog
+from bot.storage import hooks as storage
 from bot.values import AUDIENCE, CONSENT
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class ValidateScreeningForm(Action):
         if prefer in facts and state.latest_intent(tracker)[0] == "change_answer":
             events.append(SlotSet(prefer, None))  # a tapped 'change' button
             facts.pop(prefer)
+        await _record_opening(tracker, updates)
         if consent is True and CONSENT in updates:
             earlier = dialogue.facts_stated(state.user_texts(tracker)[:-1])
             facts = {**earlier, **facts}
@@ -87,6 +89,14 @@ class ValidateScreeningForm(Action):
         state.send(dispatcher, soft if soft is not None else answer.messages)
         counted = failures if soft is not None or answer.updates else failures + 1
         return {**answer.updates, requested: None, "failed_answers": counted}, False
+
+
+async def _record_opening(tracker: Tracker, updates: dict[str, Any]) -> None:
+    """Consent and who the chat is for, stored when the patient gives them."""
+    if isinstance(updates.get(CONSENT), bool):
+        await storage.record_consent(tracker.sender_id, tracker.events, updates[CONSENT])
+    if updates.get(AUDIENCE) in state.AUDIENCES:
+        await storage.record_audience(tracker.sender_id, tracker.events, updates[AUDIENCE])
 
 
 def _fact_updates(updates: dict[str, Any]) -> dict[str, Any]:
@@ -143,4 +153,6 @@ class ActionFinishScreening(Action):
             state.send(dispatcher, [dialogue.text_message(dialogue.say("result_unchanged"))])
             return []
         state.send(dispatcher, dialogue.result_messages(facts))
+        await storage.record_result(tracker.sender_id, tracker.events, facts,
+                                    state.audience(tracker))
         return [SlotSet("screening_complete", True), SlotSet("result_fingerprint", fingerprint)]

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (SQLAlchemyError, StorageError) as error:
-        print(f"error: {_describe(error)}", file=sys.stderr)
+        print(f"error: {_describe(error)}{_hint(args.command)}", file=sys.stderr)
         return 1
     finally:
         db.dispose_all()
@@ -89,6 +89,18 @@ def _days(raw: str) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of days (1 or more)")
     return int(raw)
+
+
+def _hint(command: str) -> str:
+    if command == "migrate":
+        return ""
+    try:
+        if not migrate.is_current(db.engine_for(db.database_url())):
+            return "\nthe project's tables are missing or out of date: run " \
+                   "`python -m bot.storage migrate` first"
+    except SQLAlchemyError:
+        pass
+    return ""
 
 
 def _describe(error: Exception) -> str:

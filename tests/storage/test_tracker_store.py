@@ -1,0 +1,100 @@
+"""The Rasa server's tracker store: Rasa's SQLTrackerStore, except that the turn which ran
+action_delete_data deletes the conversation's events instead of saving them."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    AllSlotsReset,
+    BotUttered,
+    Restarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.storage import db
+from rasa_extensions.tracker_store import PrivacySQLTrackerStore, deletion_requested
+from tests.servers import ROOT
+
+SECRET = "I have myxofibrosarcoma and my name is Zebulon"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(ROOT / "domain.yml")
+
+
+def user(text: str, intent: str = "inform") -> UserUttered:
+    return UserUttered(text, {"name": intent, "confidence": 1.0})
+
+
+def first_turn() -> list:
+    return [ActionExecuted("action_listen"), user(SECRET), SlotSet("diagnosis", "ups"),
+            BotUttered("How old are you?"), ActionExecuted("action_listen")]
+
+
+def delete_turn() -> list:
+    return [user("delete my data", "delete_data"), ActionExecuted("action_delete_data"),
+            BotUttered("Your answers in this chat have been deleted."), AllSlotsReset(),
+            Restarted(), ActionExecuted("action_deactivate_loop"),
+            ActionExecuted("action_listen")]
+
+
+def tracker(domain: Domain, sender: str, events: list) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(sender, events, slots=domain.slots)
+
+
+def stored(url: str, sender: str) -> list[str]:
+    with db.engine_for(url).connect() as connection:
+        return list(connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+        ).scalars())
+
+
+async def test_it_saves_and_loads_like_rasas_store(db_url, domain):
+    store = PrivacySQLTrackerStore(domain, host=db_url)
+    await store.save(tracker(domain, "alice", first_turn()))
+    assert len(stored(db_url, "alice")) == len(first_turn())
+    loaded = await store.retrieve("alice")
+    assert loaded.get_slot("diagnosis") == "ups"
+
+
+async def test_the_deletion_turn_deletes_every_event_instead_of_saving(db_url, domain):
+    store = PrivacySQLTrackerStore(domain, host=db_url)
+    await store.save(tracker(domain, "alice", first_turn()))
+    await store.save(tracker(domain, "bob", first_turn()))
+    await store.save(tracker(domain, "alice", first_turn() + delete_turn()))
+    assert stored(db_url, "alice") == []
+    assert await store.retrieve("alice") is None  # the next message starts a new conversation
+    assert len(stored(db_url, "bob")) == len(first_turn())  # nobody else's
+
+
+async def test_after_the_deletion_a_new_conversation_is_saved_normally(db_url, domain):
+    store = PrivacySQLTrackerStore(domain, host=db_url)
+    await store.save(tracker(domain, "alice", first_turn() + delete_turn()))
+    await store.save(tracker(domain, "alice", [ActionExecuted("action_listen"), user("hello")]))
+    rows = stored(db_url, "alice")
+    assert len(rows) == 2 and not any(SECRET in row for row in rows)
+
+
+async def test_rasas_own_store_would_bring_deleted_rows_back(db_url, domain):
+    """Why the subclass exists: rows deleted during the turn are re-inserted on save."""
+    store = SQLTrackerStore(domain, host=db_url)
+    await store.save(tracker(domain, "alice", first_turn()))
+    with db.engine_for(db_url).begin() as connection:  # the action server deletes mid-turn
+        connection.execute(sa.text("DELETE FROM events WHERE sender_id = 'alice'"))
+    await store.save(tracker(domain, "alice", first_turn() + delete_turn()))
+    assert any(SECRET in row for row in stored(db_url, "alice"))
+
+
+def test_only_a_deletion_in_the_latest_turn_counts(domain):
+    assert deletion_requested(tracker(domain, "a", first_turn() + delete_turn()))
+    assert not deletion_requested(tracker(domain, "a", first_turn()))
+    later = first_turn() + delete_turn() + [user("hello", "greet"),
+                                            ActionExecuted("action_start")]
+    assert not deletion_requested(tracker(domain, "a", later))
