@@ -138,8 +138,10 @@ class TrialResult(Base):
     verdict = sa.Column(sa.String(32), nullable=False)  # possible_match / unclear / not_a_match
     recruiting = sa.Column(sa.Boolean, nullable=False)
     trial_version = sa.Column(sa.String(64), nullable=False)  # bot.result's trial_version
-    # [{"criterion": "inc-3", "part": "inc-3a", "kind": "inclusion", "status": "met",
-    #   "rules_out": false}, ...]  status: met / not_met / unknown / study_team
+    # part id -> status, for every part of every criterion of the trial as bot.engine judged
+    # it: {"inc-1": "met", "inc-3a": "unknown", "exc-2": "not_met", "exc-9": "study_team"}.
+    # A part id starts with its criterion id ("inc-3a" is a part of inclusion 3, whose text is
+    # in the trial file of `trial_version`); an inclusion not_met or an exclusion met rules out.
     criteria = sa.Column(Json, nullable=False)
 
     result = relationship("ScreeningResult", back_populates="trials")

@@ -500,13 +500,11 @@ class Store:
                                detail=dict(detail) if detail is not None else None))
 
 
-def criteria_statuses(result: engine.TrialResult) -> list[dict[str, Any]]:
-    """Every part of every criterion of one trial, as bot.engine judged it."""
-    return [
-        {"criterion": p.criterion.id, "part": p.part.id, "kind": p.criterion.kind,
-         "status": p.status, "rules_out": p.rules_out}
-        for p in result.parts
-    ]
+def criteria_statuses(result: engine.TrialResult) -> dict[str, str]:
+    """Part id -> status (met / not_met / unknown / study_team) for every part of every
+    criterion of one trial, as bot.engine judged it; compact, as it is kept for every result.
+    A part rules the patient out when an inclusion is not_met or an exclusion is met."""
+    return {p.part.id: p.status for p in result.parts}
 
 
 def list_query(filters: ConversationFilter, limit: int = 50,
@@ -535,11 +533,8 @@ def list_query(filters: ConversationFilter, limit: int = 50,
             trial = trial.where(TrialResult.verdict == filters.verdict)
         query = query.where(trial.exists())
     if after is not None:
-        started, last_id = after
-        query = query.where(
-            sa.or_(Conversation.started_at < started,
-                   sa.and_(Conversation.started_at == started, Conversation.id < last_id))
-        )
+        # a row-value comparison: both databases turn it into an index range
+        query = query.where(sa.tuple_(Conversation.started_at, Conversation.id) < tuple(after))
     return query.order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(limit)
 
 

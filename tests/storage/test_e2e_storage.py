@@ -96,7 +96,7 @@ def test_the_action_server_stores_the_result_and_the_store_reads_it(server):
         assert stored[trial["nct_id"]].trial_version == trial["trial_version"]
     for engine_result in screen(result.facts):
         row = stored[engine_result.trial.nct_id]
-        assert [c["status"] for c in row.criteria] == [p.status for p in engine_result.parts]
+        assert row.criteria == {p.part.id: p.status for p in engine_result.parts}
     assert "storage:" not in server.servers.logs()  # no storage failure was logged
 
 

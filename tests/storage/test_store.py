@@ -44,8 +44,7 @@ def test_a_result_is_stored_with_facts_verdicts_criteria_and_data_version(store)
         engine_result = expected[row.nct_id]
         assert row.trial_version == engine_result.trial.version
         assert row.recruiting == engine_result.trial.recruiting
-        assert [(c["part"], c["status"], c["rules_out"]) for c in row.criteria] == [
-            (p.part.id, p.status, p.rules_out) for p in engine_result.parts]
+        assert row.criteria == {p.part.id: p.status for p in engine_result.parts}
     assert store.latest_verdicts([conversation.id])[conversation.id][TRIAL_A] == "possible_match"
 
 
