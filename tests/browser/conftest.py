@@ -26,7 +26,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API runs, its event loop is the running
+# loop of the main thread, and later tests that call asyncio.run() would fail.
+@pytest.fixture(scope="package")
 def browser():
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium (Debian's package)"
@@ -44,7 +46,7 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def servers(tmp_path_factory, browser) -> Servers:
     with running_servers(tmp_path_factory.mktemp("browser-data")) as running:
         yield running
