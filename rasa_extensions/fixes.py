@@ -9,6 +9,11 @@ Each fix replaces one function, keeps its behaviour, and says why; none copies R
 - Event lookup: every stored event read back from the tracker store looks its class up by
   walking all subclasses of Event (11% of the server's time in the same profile). The
   lookup table is now built once, and rebuilt if a name is missing (a class defined later).
+- Custom messages over socket.io: Rasa's SocketIOOutput.send_custom_json passes the message's
+  keys to `emit()` as keyword arguments, which python-socketio 5.9 refuses (TypeError: emit()
+  got an unexpected keyword argument 'type'), so the `screening_result` message and everything
+  after it in the turn never reached the website. The message is now the event's data, sent to
+  the conversation's room, as Rasa sends its text messages.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 from jsonschema import ValidationError, validators
 from rasa.core.actions import action
+from rasa.core.channels import socketio
 from rasa.shared.core import events
 from rasa.shared.utils.common import all_subclasses
 
@@ -60,6 +66,13 @@ def _resolve_event_type(
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+async def _send_custom_json(
+    self: socketio.SocketIOOutput, recipient_id: str, json_message: dict[str, Any], **_: Any
+) -> None:
+    await self.sio.emit(self.bot_message_evt, json_message, room=recipient_id)
+
+
 def apply() -> None:
     action.RemoteAction._validate_action_result = _validate_action_result
     events.Event.resolve_by_type = staticmethod(_resolve_event_type)
+    socketio.SocketIOOutput.send_custom_json = _send_custom_json

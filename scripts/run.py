@@ -36,6 +36,7 @@ def commands() -> dict[str, list[str]]:
     os.environ.setdefault("SANIC_HOST", settings.action_host)
     os.environ.setdefault("DATA_DIR", str(settings.data_dir))
     os.environ.setdefault("TRACKER_DB_URL", f"sqlite:///{settings.data_dir / 'trackers.db'}")
+    os.environ.setdefault("DATABASE_URL", os.environ["TRACKER_DB_URL"])
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     credentials = write_effective_credentials(
         ROOT / "credentials.yml", settings.data_dir / "credentials.effective.yml"
@@ -57,9 +58,12 @@ def commands() -> dict[str, list[str]]:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    servers = commands()
+    # The project's tables are created or upgraded before anything writes to them.
+    subprocess.run([str(BIN / "python"), "-m", "bot.storage", "migrate"], cwd=ROOT, check=True)
     processes = {
         name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
-        for name, cmd in commands().items()
+        for name, cmd in servers.items()
     }
     stopping = False
 

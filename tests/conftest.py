@@ -12,6 +12,16 @@ from bot.trials import Trial, load_trials
 from tests.patients import PATIENT_A, PATIENT_B
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _throwaway_database(tmp_path_factory):
+    """Actions run in-process store into a throwaway database, never into var/."""
+    patch = pytest.MonkeyPatch()
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'trackers.db'}"
+    patch.setenv("DATABASE_URL", url)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()

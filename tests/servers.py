@@ -55,6 +55,7 @@ def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None) -> 
         "ACTION_PORT": str(action_port),
         "DATA_DIR": str(data_dir),
         "TRACKER_DB_URL": f"sqlite:///{data_dir / 'trackers.db'}",
+        "DATABASE_URL": f"sqlite:///{data_dir / 'trackers.db'}",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
         "WEB_PORT": str(web_port),
         "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
