@@ -20,7 +20,7 @@ def servers_without_messaging(tmp_path_factory):
 def test_servers_start_with_messaging_channels_off(servers_without_messaging):
     servers = servers_without_messaging
     effective = yaml.safe_load((servers.data_dir / "credentials.effective.yml").read_text())
-    assert set(effective) == {"rest", "socketio"}
+    assert set(effective) == {"rest", "rasa_extensions.channels.web.OriginCheckedSocketIOInput"}
     for channel in ("telegram", "facebook", "twilio", "wechat"):
         reply = requests.post(f"{servers.rasa_url}/webhooks/{channel}/webhook", timeout=10)
         assert reply.status_code == 404, channel
