@@ -18,8 +18,11 @@ from tests.channels.conftest import (
     FACEBOOK_PAGE_ACCESS_TOKEN,
     FACEBOOK_VERIFY_TOKEN,
     stored_events,
+    stored_verdicts,
     user_texts,
 )
+from tests.channels.numbered_patient import NumberedPatient, Shown
+from tests.patients import PATIENT_B, A, B
 
 PAGE_ID = "102030405060708"
 
@@ -140,3 +143,18 @@ def test_unsigned_or_wrongly_signed_events_are_refused_before_any_conversation(
     assert reply.status_code == 403
     assert stored_events(servers, psid) == []
     assert fake.since(mark, "facebook") == []
+
+
+def test_a_whole_screening_answered_by_number(servers, fake):
+    psid = new_psid()
+
+    def turn(text: str) -> list[Shown]:
+        mark = fake.mark()
+        assert post(servers, text_event(psid, text)).status_code == 200
+        return [Shown(m.get("text", ""), [q["title"] for q in m.get("quick_replies") or []])
+                for m in sent_to(fake, mark, psid)]
+
+    patient = NumberedPatient(turn)
+    patient.screen(PATIENT_B, audience="child")
+    assert stored_verdicts(servers, psid) == {A: "not_a_match", B: "possible_match"}
+    assert "You may be a match for this study" in patient.all_text()
