@@ -43,7 +43,7 @@ class ValidateScreeningForm(Action):
             outcome = self._read_answer(dispatcher, tracker, requested)
             updates, paused = outcome
             events += state.slot_events(updates)
-        facts = {**state.facts(tracker), **_fact_updates(updates)}
+        facts = {**state.facts(tracker), **load_catalog().valid_facts(updates)}
         consent = updates.get(CONSENT, state.consent(tracker))
         audience = updates.get(AUDIENCE, state.audience(tracker))
         prefer = tracker.get_slot("fact_to_change")
@@ -97,16 +97,6 @@ async def _record_opening(tracker: Tracker, updates: dict[str, Any]) -> None:
         await storage.record_consent(tracker.sender_id, tracker.events, updates[CONSENT])
     if updates.get(AUDIENCE) in state.AUDIENCES:
         await storage.record_audience(tracker.sender_id, tracker.events, updates[AUDIENCE])
-
-
-def _fact_updates(updates: dict[str, Any]) -> dict[str, Any]:
-    """The valid fact values among slot updates (not the opening or control slots)."""
-    catalog = load_catalog()
-    return {
-        name: value
-        for name, value in updates.items()
-        if name in catalog and value is not None and catalog[name].is_valid(value)
-    }
 
 
 class ActionStart(Action):

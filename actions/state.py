@@ -18,12 +18,7 @@ def facts(tracker: Tracker) -> dict[str, Any]:
     """Every fact slot holding a value the catalog allows. A slot can briefly hold the raw
     text of an answer being validated, or a value forged in a typed payload: neither counts."""
     catalog = load_catalog()
-    found = {}
-    for fact in catalog:
-        value = tracker.get_slot(fact.name)
-        if value is not None and fact.is_valid(value):
-            found[fact.name] = value
-    return found
+    return catalog.valid_facts({fact.name: tracker.get_slot(fact.name) for fact in catalog})
 
 
 def consent(tracker: Tracker) -> bool | None:

@@ -125,6 +125,15 @@ class Catalog:
     def __iter__(self):
         return iter(self.facts.values())
 
+    def valid_facts(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The entries that name a catalog fact and hold a value it allows; anything else
+        (other slots, raw text, forged or out-of-range values) is dropped."""
+        return {
+            name: value
+            for name, value in values.items()
+            if name in self.facts and value is not None and self.facts[name].is_valid(value)
+        }
+
 
 @cache
 def load_catalog(path: Path = FACTS_FILE) -> Catalog:

@@ -161,11 +161,8 @@ def answer_fact(
     catalog = load_catalog()
     fact = catalog[fact_name]
     text = (text or "")[:MAX_TEXT]
-    stated = {
-        name: found
-        for name, found in parsing.extract_facts(text, today).items()
-        if name in catalog and name != fact_name and catalog[name].is_valid(found)
-    }
+    stated = catalog.valid_facts(parsing.extract_facts(text, today))
+    stated.pop(fact_name, None)
     # "Actually I'm 46" states an age; it is not a 'yes' to the open yes/no question. With
     # other facts (or any number) in the message, a yes/no answer counts only when the
     # message opens with it.
@@ -226,9 +223,7 @@ def facts_stated(texts: list[str], today: date | None = None) -> dict[str, Any]:
     catalog = load_catalog()
     found: dict[str, Any] = {}
     for text in texts:
-        for name, value in parsing.extract_facts((text or "")[:MAX_TEXT], today).items():
-            if name in catalog and catalog[name].is_valid(value):
-                found[name] = value
+        found.update(catalog.valid_facts(parsing.extract_facts((text or "")[:MAX_TEXT], today)))
     return found
 
 
