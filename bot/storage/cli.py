@@ -7,6 +7,15 @@
     delete --sender ID           delete one conversation everywhere (audit-logged)
     revision -m MESSAGE          write a new migration from the changes in models.py (developers)
 
+    create-staff USER            a staff account for the review pages (/staff)
+    set-staff-password USER      a new password (unlocks the account, ends its sessions)
+    disable-staff USER           no more sign-in (ends its sessions); enable-staff USER undoes it
+    list-staff                   the accounts
+
+The password is asked for twice on a terminal; with --password-stdin it is read from the first
+line of standard input (for provisioning scripts). It is never an argument: arguments are
+visible to every user of the machine.
+
 The databases come from DATABASE_URL (the project's tables) and TRACKER_DB_URL (Rasa's
 events), each falling back to the other, then to sqlite:///$DATA_DIR/trackers.db. Exit status:
 0 done, 1 failed or nothing to delete, 2 bad arguments.
@@ -21,6 +30,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage import db, migrate
+from bot.storage.accounts import Accounts
 from bot.storage.store import StorageError, Store
 
 
@@ -39,6 +49,14 @@ def main(argv: list[str] | None = None) -> int:
                          help="who is recorded in the audit log (default: cli:<user>)")
     revision = commands.add_parser("revision", help="write a new migration (developers)")
     revision.add_argument("-m", "--message", required=True)
+    for name in ("create-staff", "set-staff-password"):
+        staff = commands.add_parser(name, help="staff account: " + name.split("-", 1)[1])
+        staff.add_argument("username")
+        staff.add_argument("--password-stdin", action="store_true",
+                           help="read the password from the first line of standard input")
+    for name in ("disable-staff", "enable-staff"):
+        commands.add_parser(name, help=name.replace("-", " ")).add_argument("username")
+    commands.add_parser("list-staff", help="list the staff accounts")
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -82,7 +100,45 @@ def _revision(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"migrate": _migrate, "purge": _purge, "delete": _delete, "revision": _revision}
+def _create_staff(args: argparse.Namespace) -> int:
+    Accounts(Store()).create(args.username, _password(args))
+    print(f"staff account {args.username.strip().lower()!r} created")
+    return 0
+
+
+def _set_staff_password(args: argparse.Namespace) -> int:
+    Accounts(Store()).set_password(args.username, _password(args))
+    print("password changed; the account's sessions have ended")
+    return 0
+
+
+def _disable_staff(args: argparse.Namespace) -> int:
+    Accounts(Store()).set_disabled(args.username, args.command == "disable-staff")
+    print(f"{args.username}: {args.command.split('-')[0]}d")
+    return 0
+
+
+def _list_staff(args: argparse.Namespace) -> int:
+    for username, disabled in Accounts(Store()).usernames():
+        print(f"{username}{'  (disabled)' if disabled else ''}")
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise StorageError("no terminal to ask for the password: use --password-stdin")
+    first = getpass.getpass("Password (at least 12 characters): ")
+    if getpass.getpass("Again: ") != first:
+        raise StorageError("the two passwords differ")
+    return first
+
+
+COMMANDS = {"migrate": _migrate, "purge": _purge, "delete": _delete, "revision": _revision,
+            "create-staff": _create_staff, "set-staff-password": _set_staff_password,
+            "disable-staff": _disable_staff, "enable-staff": _disable_staff,
+            "list-staff": _list_staff}
 
 
 def _days(raw: str) -> int:

@@ -12,6 +12,8 @@ migrate`), never by `create_all`. Change a table here, then add a migration.
     contact_requests     the patient asked to talk to a person
     audit_log            who did what, when, to which conversation (a deletion keeps only that
                          it happened)
+    staff_accounts       staff logins: password hash, failed attempts, lockout
+    staff_sessions       signed-in staff: a hash of the session cookie, its CSRF token, expiry
 
 Times are UTC. Conversations are keyed by `sender_id` (Rasa's conversation id); every other
 table refers to `conversations.id`, so deleting a conversation deletes everything about it.
@@ -239,3 +241,42 @@ class AuditEntry(Base):
         sa.Index(None, "conversation", "at"),
         sa.Index(None, "actor", "at"),
     )
+
+
+class StaffAccount(Base):
+    """A staff login for the review pages (created with `python -m bot.storage create-staff`).
+    Only a salted hash of the password is kept (werkzeug's scrypt); after repeated failures
+    the account is locked for a while."""
+
+    __tablename__ = "staff_accounts"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    username = sa.Column(sa.String(64), nullable=False, unique=True)
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    password_changed_at = sa.Column(UTCDateTime, nullable=False)
+    failed_logins = sa.Column(sa.Integer, nullable=False, server_default="0")
+    locked_until = sa.Column(UTCDateTime)
+    disabled = sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    last_login_at = sa.Column(UTCDateTime)
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a
+    copy of the database cannot be used to sign in. Ends at logout, after an idle period, or
+    at an absolute limit."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash = sa.Column(sa.String(64), primary_key=True)
+    account_id = sa.Column(
+        sa.Integer, sa.ForeignKey("staff_accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    csrf_token = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    last_seen_at = sa.Column(UTCDateTime, nullable=False)
+    expires_at = sa.Column(UTCDateTime, nullable=False)  # the absolute limit
+
+    account = relationship("StaffAccount")
+
+    __table_args__ = (sa.Index(None, "account_id"), sa.Index(None, "expires_at"))

@@ -11,7 +11,8 @@ from bot.storage import db, migrate
 from bot.storage.models import Base
 
 TABLES = {"conversations", "screening_results", "trial_results", "review_notes",
-          "conversation_tags", "verdict_overrides", "contact_requests", "audit_log"}
+          "conversation_tags", "verdict_overrides", "contact_requests", "audit_log",
+          "staff_accounts", "staff_sessions"}
 
 
 def test_migrate_from_empty_creates_every_table_and_index(db_url):
