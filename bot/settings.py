@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +29,10 @@ class Settings:
     allowed_origins: tuple[str, ...]  # browser origins the Rasa server accepts (CORS)
     log_level: str
     data_dir: Path
+    # staff pages: a session ends after this long without a request, or this long after sign-in
+    staff_session_idle: timedelta = timedelta(minutes=30)
+    staff_session_lifetime: timedelta = timedelta(hours=12)
+    staff_cookie_secure: str = "auto"  # auto (when the request is HTTPS), true or false
 
 
 def load_settings() -> Settings:
@@ -49,7 +54,26 @@ def load_settings() -> Settings:
         allowed_origins=_origins(web_port),
         log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         data_dir=data_dir,
+        staff_session_idle=timedelta(minutes=_positive("STAFF_SESSION_IDLE_MINUTES", 30)),
+        staff_session_lifetime=timedelta(hours=_positive("STAFF_SESSION_HOURS", 12)),
+        staff_cookie_secure=_choice("STAFF_COOKIE_SECURE", ("auto", "true", "false")),
     )
+
+
+def _positive(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"error: {name}={raw!r} is not a whole number (1 or more)")
+    return int(raw)
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise SystemExit(f"error: {name}={raw!r} is not one of {', '.join(choices)}")
+    return raw
 
 
 def _port(name: str, default: int) -> int:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -45,7 +46,11 @@ AUDIENCES = ("self", "child", "other")
 BATCH = 500  # senders per delete statement in a purge
 
 #: Rasa's tracker store table, as far as deletion needs it (Rasa owns and creates it).
-EVENTS = sa.table("events", sa.column("sender_id", sa.String), sa.column("timestamp", sa.Float))
+EVENTS = sa.table("events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String),
+                  sa.column("type_name", sa.String), sa.column("timestamp", sa.Float),
+                  sa.column("data", sa.Text))
+#: Free-text search looks at most at this many conversations whose messages match.
+TEXT_MATCH_LIMIT = 2000
 
 #: Children of a conversation, deleted before it (also ON DELETE CASCADE in the schema).
 CHILDREN = (TrialResult, ScreeningResult, ReviewNote, ConversationTag, VerdictOverride,
@@ -90,6 +95,7 @@ class ConversationFilter:
     nct_id: str | None = None
     verdict: str | None = None  # the latest verdict (for nct_id, or for any trial)
     reviewed: bool | None = None
+    text: str | None = None  # in the patient's messages, a note, a tag, or the sender id
 
 
 @dataclass(frozen=True)
@@ -428,8 +434,84 @@ class Store:
     ) -> list[Conversation]:
         """A page of conversations, newest first. `after` is the (started_at, id) of the last
         row of the previous page (keyset paging: as fast on page 2,000 as on page 1)."""
+        senders = self.senders_saying(filters.text) if filters.text else None
         with self.session() as session:
-            return list(session.execute(list_query(filters, limit, after)).scalars())
+            return list(session.execute(
+                list_query(filters, limit, after, senders)
+                .options(selectinload(Conversation.tags),
+                         selectinload(Conversation.contact_requests))
+            ).scalars())
+
+    def iter_conversations(self, filters: ConversationFilter = ConversationFilter(),
+                           page: int = BATCH) -> Iterator[list[Conversation]]:
+        """Every conversation the filters select, newest first, a page at a time (exports)."""
+        senders = self.senders_saying(filters.text) if filters.text else None
+        after = None
+        while True:
+            with self.session() as session:
+                rows = list(session.execute(
+                    list_query(filters, page, after, senders)
+                    .options(selectinload(Conversation.tags),
+                             selectinload(Conversation.overrides),
+                             selectinload(Conversation.contact_requests))
+                ).scalars())
+            if not rows:
+                return
+            yield rows
+            after = (rows[-1].started_at, rows[-1].id)
+
+    def latest_facts(self, conversation_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """conversation id -> the facts of its latest result (exports)."""
+        with self.session() as session:
+            return dict(session.execute(
+                sa.select(ScreeningResult.conversation_id, ScreeningResult.facts)
+                .where(ScreeningResult.conversation_id.in_(list(conversation_ids)),
+                       ScreeningResult.is_latest.is_(True))
+            ).all())
+
+    def senders_saying(self, text: str) -> list[str]:
+        """Senders whose own messages contain `text` (case-insensitive for ASCII), at most
+        TEXT_MATCH_LIMIT. Rasa stores each event as JSON with non-ASCII characters escaped,
+        so the escaped spelling is searched too."""
+        if not self._has_events_table():
+            return []
+        needle = text.strip()
+        patterns = {_like(needle), _like(json.dumps(needle)[1:-1])}
+        matches = sa.or_(*(EVENTS.c.data.ilike(p, escape="!") for p in patterns))
+        query = (sa.select(EVENTS.c.sender_id).where(EVENTS.c.type_name == "user", matches)
+                 .distinct().limit(TEXT_MATCH_LIMIT))
+        with self.tracker_engine.connect() as connection:
+            return list(connection.execute(query).scalars())
+
+    def transcript_events(self, sender_id: str) -> list[dict[str, Any]]:
+        """The conversation's events from Rasa's tracker store, oldest first, as Rasa wrote
+        them (every session)."""
+        if not self._has_events_table():
+            return []
+        with self.tracker_engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(EVENTS.c.data).where(EVENTS.c.sender_id == sender_id)
+                .order_by(EVENTS.c.id)
+            ).scalars()
+            return [json.loads(row) for row in rows if row]
+
+    def weekly_counts(self, since: datetime | None = None) -> list[tuple[date, str, str, int]]:
+        """(week's Monday, nct_id, verdict, conversations) for the latest result of every
+        conversation, by the week that result was given; newest week first."""
+        day = sa.func.date(TrialResult.created_at)
+        query = (sa.select(day, TrialResult.nct_id, TrialResult.verdict, sa.func.count())
+                 .where(TrialResult.is_latest.is_(True))
+                 .group_by(day, TrialResult.nct_id, TrialResult.verdict))
+        if since is not None:
+            query = query.where(TrialResult.created_at >= since)
+        weeks: dict[tuple[date, str, str], int] = {}
+        with self.session() as session:
+            for raw_day, nct_id, verdict, count in session.execute(query):
+                when = raw_day if isinstance(raw_day, date) else date.fromisoformat(raw_day)
+                key = (when - timedelta(days=when.weekday()), nct_id, verdict)
+                weeks[key] = weeks.get(key, 0) + count
+        return sorted(((*k, n) for k, n in weeks.items()), key=lambda r: (r[0], r[1], r[2]),
+                      reverse=True)
 
     def latest_verdicts(self, conversation_ids: Sequence[int]) -> dict[int, dict[str, str]]:
         """conversation id -> {nct_id: verdict} of the latest result, for a page of rows."""
@@ -443,6 +525,18 @@ class Store:
             )
             for conversation_id, nct_id, verdict in rows:
                 found[conversation_id][nct_id] = verdict
+        return found
+
+    def latest_trials(self, conversation_ids: Sequence[int]) -> dict[int, dict[str, TrialResult]]:
+        """conversation id -> {nct_id: latest per-trial row}, for a page of rows (exports)."""
+        found: dict[int, dict[str, TrialResult]] = {i: {} for i in conversation_ids}
+        with self.session() as session:
+            for row in session.execute(
+                sa.select(TrialResult).where(
+                    TrialResult.conversation_id.in_(list(conversation_ids)),
+                    TrialResult.is_latest.is_(True))
+            ).scalars():
+                found[row.conversation_id][row.nct_id] = row
         return found
 
     def audit_entries(self, sender_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
@@ -508,9 +602,13 @@ def criteria_statuses(result: engine.TrialResult) -> dict[str, str]:
 
 
 def list_query(filters: ConversationFilter, limit: int = 50,
-               after: tuple[datetime, int] | None = None) -> sa.sql.Select:
-    """The staff list's query (served by the indexes in models.py)."""
+               after: tuple[datetime, int] | None = None,
+               text_senders: Sequence[str] | None = None) -> sa.sql.Select:
+    """The staff list's query (served by the indexes in models.py). With a text filter,
+    `text_senders` are the senders whose messages matched (Store.senders_saying)."""
     query = sa.select(Conversation)
+    if filters.text:
+        query = query.where(_text_condition(filters.text.strip(), text_senders or []))
     if filters.started_from:
         query = query.where(Conversation.started_at >= filters.started_from)
     if filters.started_before:
@@ -536,6 +634,25 @@ def list_query(filters: ConversationFilter, limit: int = 50,
         # a row-value comparison: both databases turn it into an index range
         query = query.where(sa.tuple_(Conversation.started_at, Conversation.id) < tuple(after))
     return query.order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(limit)
+
+
+def _text_condition(text: str, senders: Sequence[str]) -> sa.sql.ColumnElement:
+    """The sender id itself, a tag, a note containing the text, or a matching transcript."""
+    note = sa.select(ReviewNote.id).where(ReviewNote.conversation_id == Conversation.id,
+                                          ReviewNote.text.ilike(_like(text), escape="!"))
+    tag = sa.select(ConversationTag.tag).where(
+        ConversationTag.conversation_id == Conversation.id,
+        ConversationTag.tag == text.lower())
+    conditions = [Conversation.sender_id == text, note.exists(), tag.exists()]
+    if senders:
+        conditions.append(Conversation.sender_id.in_(list(senders)))
+    return sa.or_(*conditions)
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for `text` anywhere, with ! as the escape character."""
+    escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%{escaped}%"
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:

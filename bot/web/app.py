@@ -1,7 +1,8 @@
 """The Flask app: blueprints, security headers, and the JavaScript dependencies from node_modules.
 
 `create_app()` is the factory; `python -m bot.web` serves it with waitress. Pages are
-blueprints (`patient` now, staff review later under /staff) sharing one set of headers:
+blueprints (`patient`; `staff`, the review pages under /staff behind a sign-in) sharing one
+set of headers:
 
 - Content-Security-Policy: scripts, styles and images only from this server; the browser may
   connect only to this server and the configured Rasa server (RASA_PUBLIC_URL).
@@ -42,8 +43,10 @@ def create_app(settings: Settings | None = None, node_modules: Path = NODE_MODUL
     app.json.sort_keys = False
 
     from bot.web.patient import blueprint as patient
+    from bot.web.staff.views import blueprint as staff
 
     app.register_blueprint(patient)
+    app.register_blueprint(staff)
 
     missing = [name for name, path in VENDOR_FILES.items() if not (node_modules / path).exists()]
     if missing:

@@ -1,0 +1,216 @@
+"""The staff review pages under /staff: the conversation list, a conversation with its
+evidence, the review actions, the CSV export and the weekly summary.
+
+Every view and export is written to the audit log with the account and the time; the review
+actions are audited by the store in the same transaction as the change. Pages are plain HTML
+forms (no JavaScript), rendered by Jinja with autoescaping, so everything a patient typed is
+shown as text, never as markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from bot.engine import VERDICTS
+from bot.storage.models import utcnow
+from bot.storage.store import ConversationFilter, StorageError
+from bot.web.staff import auth, present
+from bot.web.staff.auth import accounts, actor
+
+PAGE_SIZE = 50
+CHANNELS = ("socketio", "rest", "telegram", "facebook", "twilio", "wechat")
+SUMMARY_WEEKS = 26
+
+blueprint = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../templates")
+auth.register(blueprint)
+
+
+def store():
+    return accounts().store
+
+
+@blueprint.get("/")
+def conversations() -> Response | str:
+    try:
+        query = present.parse_list_query(request.args)
+        rows = store().list_conversations(query.filters, PAGE_SIZE + 1, query.after)
+    except StorageError as error:
+        return render_template("staff/list.html", **_list_context(), query=None,
+                               filter_args={}, error=str(error), rows=[]), 400
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    store().audit(actor(), "view_list", None, present.filter_detail(query))
+    verdicts = store().latest_verdicts([row.id for row in rows])
+    filter_args = {k: v for k, v in query.form.items() if v}
+    next_page = None
+    if more:
+        next_page = url_for("staff.conversations", **filter_args,
+                            after=present.page_token(rows[-1]))
+    return render_template("staff/list.html", **_list_context(), query=query, rows=rows,
+                           latest=verdicts, next_page=next_page, filter_args=filter_args,
+                           error=None)
+
+
+def _list_context() -> dict:
+    return {"trials": present.trials_by_id(), "verdicts": VERDICTS, "channels": CHANNELS,
+            "words": present.words(), "staff": auth.g.staff}
+
+
+#: What a review action says once saved (the redirect's ?done=...).
+DONE = {
+    "reviewed": "Marked as reviewed.",
+    "unreviewed": "Marked as not reviewed.",
+    "note": "Note added.",
+    "tags": "Tags saved.",
+    "override": "Override recorded. The patient's own result is unchanged.",
+    "contact": "Contact request marked as done.",
+}
+
+
+@blueprint.get("/conversations/<path:sender_id>")
+def conversation(sender_id: str) -> str:
+    return _conversation_page(sender_id, done=DONE.get(request.args.get("done", "")))
+
+
+def _conversation_page(sender_id: str, done: str | None = None, error: str | None = None,
+                       status: int = 200) -> tuple[str, int]:
+    found = store().get_conversation(sender_id)
+    if found is None:
+        abort(404, "No conversation with that id (it may have been deleted).")
+    store().audit(actor(), "view_conversation", sender_id)
+    latest = found.results[-1] if found.results else None
+    return render_template(
+        "staff/conversation.html", conversation=found, words=present.words(),
+        staff=auth.g.staff, verdicts=VERDICTS, done=done, error=error,
+        turns=present.transcript(store().transcript_events(sender_id)),
+        facts=present.facts_in_words(latest.facts) if latest else [],
+        trials=present.trial_views(latest.trials, found.overrides) if latest else [],
+        result_count=len(found.results),
+    ), status
+
+
+@blueprint.post("/conversations/<path:sender_id>/review")
+def review(sender_id: str) -> Response:
+    reviewed = request.form.get("reviewed") != "no"
+    return _change(sender_id, lambda: store().mark_reviewed(sender_id, actor(), reviewed),
+                   "reviewed" if reviewed else "unreviewed")
+
+
+@blueprint.post("/conversations/<path:sender_id>/notes")
+def add_note(sender_id: str) -> Response:
+    text = request.form.get("text", "")
+    if len(text) > 10_000:
+        return _conversation_page(sender_id, error="Not saved: a note has at most 10,000 "
+                                  "characters.", status=400)
+    return _change(sender_id, lambda: store().add_note(sender_id, actor(), text), "note")
+
+
+@blueprint.post("/conversations/<path:sender_id>/tags")
+def set_tags(sender_id: str) -> Response:
+    tags = request.form.get("tags", "").split(",")
+    return _change(sender_id, lambda: store().set_tags(sender_id, tags, actor()), "tags")
+
+
+@blueprint.post("/conversations/<path:sender_id>/override")
+def override(sender_id: str) -> Response:
+    form = request.form
+    return _change(sender_id, lambda: store().add_override(
+        sender_id, form.get("trial", ""), form.get("verdict", ""), form.get("reason", ""),
+        actor()), "override")
+
+
+@blueprint.post("/contact-requests/<int:request_id>/done")
+def close_contact_request(request_id: int) -> Response:
+    sender_id = request.form.get("sender_id", "")
+    return _change(sender_id, lambda: store().close_contact_request(request_id, actor()),
+                   "contact")
+
+
+def _change(sender_id: str, operation: Callable[[], object], done: str) -> Response | tuple:
+    """Run a review action; then back to the page saying it was saved (redirect, so a reload
+    does not repeat it), or the page again saying what was wrong and keeping nothing."""
+    try:
+        operation()
+    except StorageError as error:
+        if str(error) == "no such conversation":
+            abort(404, "No conversation with that id (it may have been deleted).")
+        return _conversation_page(sender_id, error=f"Not saved: {error}.", status=400)
+    return redirect(url_for("staff.conversation", sender_id=sender_id, done=done))
+
+
+@blueprint.get("/export.csv")
+def export() -> Response:
+    try:
+        query = present.parse_list_query(request.args)
+    except StorageError as error:
+        abort(400, str(error))
+    store().audit(actor(), "export", None, present.filter_detail(query))
+    name = f"screening-results-{utcnow():%Y%m%d-%H%M}.csv"
+    return Response(stream_with_context(_csv_rows(query.filters)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+EXPORT_COLUMNS = ["conversation", "started_at", "channel", "audience", "consent", "reviewed",
+                  "reviewed_by", "tags", "contact_requested"]
+
+
+def _csv_rows(filters: ConversationFilter) -> Iterator[str]:
+    trials = list(present.trials_by_id())
+    header = EXPORT_COLUMNS + [f"{t} {c}" for t in trials
+                               for c in ("verdict", "override", "trial_version")] + ["facts"]
+    yield _csv_line(header)
+    for page in store().iter_conversations(filters):
+        ids = [row.id for row in page]
+        results, facts = store().latest_trials(ids), store().latest_facts(ids)
+        for row in page:
+            overrides = {o.nct_id: o.verdict for o in row.overrides}
+            latest = results[row.id]
+            yield _csv_line([
+                row.sender_id, row.started_at.isoformat(), row.channel, row.audience or "",
+                {True: "yes", False: "no"}.get(row.consent, ""), row.review_status,
+                row.reviewed_by or "", " ".join(t.tag for t in row.tags),
+                "yes" if row.contact_requests else "no",
+                *[value for t in trials for value in (
+                    latest[t].verdict if t in latest else "", overrides.get(t, ""),
+                    latest[t].trial_version if t in latest else "")],
+                _json(facts.get(row.id)),
+            ])
+
+
+def _csv_line(cells: list[str]) -> str:
+    """One CSV line; a cell that a spreadsheet would run as a formula is quoted with '."""
+    out = io.StringIO()
+    csv.writer(out).writerow(["'" + c if c[:1] in ("=", "+", "-", "@", "\t", "\r") else c
+                              for c in map(str, cells)])
+    return out.getvalue()
+
+
+def _json(value: object) -> str:
+    return "" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+@blueprint.get("/summary")
+def summary() -> str:
+    since = utcnow() - timedelta(weeks=SUMMARY_WEEKS)
+    rows = store().weekly_counts(since)
+    store().audit(actor(), "view_summary", None, {"weeks": SUMMARY_WEEKS})
+    weeks: dict = {}
+    for week, nct_id, verdict, count in rows:
+        weeks.setdefault(week, {}).setdefault(nct_id, {})[verdict] = count
+    return render_template("staff/summary.html", weeks=weeks, trials=present.trials_by_id(),
+                           verdicts=VERDICTS, words=present.words(), staff=auth.g.staff,
+                           since=since)

@@ -1,0 +1,263 @@
+"""The staff review pages over Flask's test client, against SQLite and PostgreSQL: sign-in,
+lockout, sessions and CSRF; the list's filters and paging; the conversation page's evidence;
+review actions; export; summary; and the audit of every view."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from bot.storage import migrate
+from bot.storage.accounts import MAX_FAILURES, Accounts, SessionPolicy
+from bot.storage.models import AuditEntry, TrialResult
+from bot.storage.store import ConversationRef, Store
+from bot.trials import load_trials
+from bot.web.app import create_app
+from tests.patients import PATIENT_B, B
+from tests.storage.helpers import save_conversation
+
+PASSWORD = "a long staff password"
+SENDER = "patient-zara"
+SAID = "My name is Zara and I have leiomyosarcoma <script>alert(1)</script>"
+
+
+@pytest.fixture
+def site(db_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("TRACKER_DB_URL", db_url)
+    migrate.upgrade(db_url)
+    store = Store(db_url)
+    Accounts(store).create("coord", PASSWORD)
+    save_conversation(db_url, SENDER, SAID)
+    store.record_result(ConversationRef(SENDER, "rest"), PATIENT_B, audience="self")
+    app = create_app()
+    app.testing = True
+    yield app.test_client(), store
+    if "staff_accounts" in app.extensions:
+        app.extensions["staff_accounts"].store.engine.dispose()
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, password: str = PASSWORD, username: str = "coord"):
+    form = client.get("/staff/login").get_data(as_text=True)
+    return client.post("/staff/login", data={"username": username, "password": password,
+                                             "csrf_token": csrf(form)})
+
+
+def actions(store: Store) -> list[str]:
+    with store.session() as session:
+        return list(session.execute(sa.select(AuditEntry.action).order_by(AuditEntry.id))
+                    .scalars())
+
+
+def test_nothing_answers_without_a_session(site):
+    client, _ = site
+    for path in ("/staff/", f"/staff/conversations/{SENDER}", "/staff/summary"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/staff/login" in response.headers["Location"]
+        assert "Zara" not in response.get_data(as_text=True)
+    assert client.get("/staff/export.csv").status_code == 401
+    assert client.post(f"/staff/conversations/{SENDER}/notes",
+                       data={"text": "x"}).status_code == 401
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_lands_on_the_list(site):
+    client, store = site
+    response = sign_in(client)
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "staff_session=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = client.get("/staff/").get_data(as_text=True)
+    assert SENDER in page and "Possible match" in page
+    assert actions(store)[-2:] == ["login", "view_list"]
+
+
+def test_wrong_passwords_lock_the_account_even_for_the_right_one(site):
+    client, store = site
+    assert sign_in(client, "wrong password!").status_code == 401
+    assert sign_in(client, PASSWORD, "nobody").status_code == 401
+    for _ in range(MAX_FAILURES - 1):
+        response = sign_in(client, "wrong password!")
+    assert "locked" in response.get_data(as_text=True)
+    locked = sign_in(client)
+    assert locked.status_code == 401 and "locked" in locked.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302
+    assert actions(store).count("login_failed") == MAX_FAILURES + 2
+
+
+def test_sign_in_without_the_form_token_is_refused(site):
+    client, _ = site
+    client.get("/staff/login")
+    response = client.post("/staff/login", data={"username": "coord", "password": PASSWORD,
+                                                 "csrf_token": "forged"})
+    assert response.status_code == 400
+    assert client.get("/staff/").status_code == 302
+
+
+def test_sessions_expire_when_idle_and_at_their_limit_and_end_at_sign_out(site):
+    _, store = site
+    accounts = Accounts(store, SessionPolicy(idle=timedelta(minutes=30),
+                                             lifetime=timedelta(hours=2)))
+    now = datetime.now(timezone.utc)
+    token, _ = accounts.sign_in("coord", PASSWORD, now)
+    assert accounts.session_for(token, now + timedelta(minutes=29)).username == "coord"
+    assert accounts.session_for(token, now + timedelta(minutes=58)).username == "coord"
+    assert accounts.session_for(token, now + timedelta(minutes=89)) is None  # idle
+    token, _ = accounts.sign_in("coord", PASSWORD, now)
+    for minutes in range(25, 120, 25):
+        assert accounts.session_for(token, now + timedelta(minutes=minutes)) is not None
+    assert accounts.session_for(token, now + timedelta(minutes=121)) is None  # lifetime
+    token, _ = accounts.sign_in("coord", PASSWORD, now)
+    accounts.sign_out(token)
+    assert accounts.session_for(token) is None
+
+
+def test_a_signed_out_cookie_cannot_be_replayed(site):
+    client, _ = site
+    sign_in(client)
+    cookie = client.get_cookie("staff_session", path="/staff").value
+    page = client.get("/staff/").get_data(as_text=True)
+    client.post("/staff/logout", data={"csrf_token": csrf(page)})
+    client.set_cookie("staff_session", cookie, path="/staff")
+    assert client.get("/staff/").status_code == 302
+
+
+def test_filters_select_by_trial_verdict_review_and_text(site):
+    client, store = site
+    store.record_result(ConversationRef("someone-else", "telegram"), {"diagnosis": "other"})
+    sign_in(client)
+
+    def listed(**query) -> set[str]:
+        page = client.get("/staff/", query_string=query).get_data(as_text=True)
+        return set(re.findall(r"/staff/conversations/([\w-]+)", page))
+
+    assert listed() == {SENDER, "someone-else"}
+    assert listed(trial=B, verdict="possible_match") == {SENDER}
+    assert listed(trial=B, verdict="not_a_match") == {"someone-else"}
+    assert listed(channel="telegram") == {"someone-else"}
+    assert listed(q="zara") == {SENDER}
+    assert listed(q="nobody said this") == set()
+    assert listed(reviewed="yes") == set()
+    store.mark_reviewed(SENDER, "staff:coord")
+    assert listed(reviewed="yes") == {SENDER}
+    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).date().isoformat()
+    assert listed(**{"from": tomorrow}) == set()
+    assert listed(to=tomorrow) == {SENDER, "someone-else"}
+
+
+def test_a_bad_filter_gets_a_clear_answer(site):
+    client, _ = site
+    sign_in(client)
+    response = client.get("/staff/", query_string={"from": "last tuesday"})
+    assert response.status_code == 400
+    assert "From: a date such as" in response.get_data(as_text=True)
+    assert client.get("/staff/", query_string={"after": "garbage"}).status_code == 400
+
+
+def test_paging_walks_every_conversation_once(site):
+    client, store = site
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for i in range(59):
+        store.record_consent(ConversationRef(f"p{i:03d}", "rest", start + timedelta(hours=i)),
+                             True, now=start + timedelta(hours=i))
+    sign_in(client)
+    seen, url = [], "/staff/"
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        seen += re.findall(r"/staff/conversations/([\w-]+)", page)
+        found = re.search(r'rel="next" href="([^"]+)"', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert len(seen) == len(set(seen)) == 60
+
+
+def test_the_conversation_page_shows_the_evidence_escaped(site):
+    client, store = site
+    sign_in(client)
+    page = client.get(f"/staff/conversations/{SENDER}").get_data(as_text=True)
+    assert "My name is Zara" in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    trial = next(t for t in load_trials() if t.nct_id == B)
+    criterion = trial.criteria[0]
+    assert _escaped(criterion.text.splitlines()[0]) in page
+    assert "Still to check by the study team" in page
+    assert "Possible match" in page
+    assert actions(store)[-1] == "view_conversation"
+
+
+def _escaped(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&#34;").replace("'", "&#39;"))
+
+
+def test_review_actions_need_the_csrf_token_and_keep_the_patients_result(site):
+    client, store = site
+    sign_in(client)
+    page = client.get(f"/staff/conversations/{SENDER}").get_data(as_text=True)
+    token = csrf(page)
+    base = f"/staff/conversations/{SENDER}"
+    assert client.post(f"{base}/notes", data={"text": "call"}).status_code == 400
+    assert store.get_conversation(SENDER).notes == []
+
+    assert client.post(f"{base}/notes", data={"text": "Call on Monday <b>",
+                                              "csrf_token": token}).status_code == 302
+    assert client.post(f"{base}/tags", data={"tags": "Call, priority",
+                                              "csrf_token": token}).status_code == 302
+    assert client.post(f"{base}/review", data={"reviewed": "yes",
+                                                "csrf_token": token}).status_code == 302
+    refused = client.post(f"{base}/override", data={"trial": B, "verdict": "not_a_match",
+                                                     "reason": " ", "csrf_token": token})
+    assert refused.status_code == 400 and "Not saved" in refused.get_data(as_text=True)
+    assert client.post(f"{base}/override", data={
+        "trial": B, "verdict": "not_a_match", "reason": "ECOG 3 on the phone",
+        "csrf_token": token}).status_code == 302
+
+    conversation = store.get_conversation(SENDER)
+    assert [n.text for n in conversation.notes] == ["Call on Monday <b>"]
+    assert [t.tag for t in conversation.tags] == ["call", "priority"]
+    assert conversation.review_status == "reviewed" and conversation.reviewed_by == "staff:coord"
+    assert [(o.verdict, o.reason) for o in conversation.overrides] == [
+        ("not_a_match", "ECOG 3 on the phone")]
+    with store.session() as session:
+        verdict = session.execute(sa.select(TrialResult.verdict).where(
+            TrialResult.nct_id == B, TrialResult.is_latest.is_(True))).scalar_one()
+    assert verdict == "possible_match"
+    page = client.get(f"{base}?done=override").get_data(as_text=True)
+    assert "Staff override" in page and "Call on Monday &lt;b&gt;" in page
+    assert {"add_note", "set_tags", "mark_reviewed", "override_verdict"} <= set(actions(store))
+
+
+def test_export_follows_the_filters_and_defuses_formulas(site):
+    client, store = site
+    store.record_result(ConversationRef("=cmd|calc", "rest"), {"diagnosis": "other"})
+    sign_in(client)
+    response = client.get("/staff/export.csv", query_string={"trial": B,
+                                                              "verdict": "possible_match"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["conversation"] for r in rows] == [SENDER]
+    assert rows[0][f"{B} verdict"] == "possible_match"
+    assert f'"diagnosis": "{PATIENT_B["diagnosis"]}"' in rows[0]["facts"]
+    every = client.get("/staff/export.csv").get_data(as_text=True)
+    assert "'=cmd|calc" in every and "\n=cmd" not in every
+    assert actions(store).count("export") == 2
+
+
+def test_the_summary_counts_latest_results_per_week(site):
+    client, store = site
+    store.record_result(ConversationRef("another", "rest"), PATIENT_B)
+    sign_in(client)
+    page = client.get("/staff/summary").get_data(as_text=True)
+    monday = datetime.now(timezone.utc).date()
+    monday -= timedelta(days=monday.weekday())
+    row = re.search(rf"<th>{monday.isoformat()}</th>(.*?)</tr>", page, re.S).group(1)
+    assert re.findall(r"<td>(\d+)</td>", row).count("2") >= 1
+    assert actions(store)[-1] == "view_summary"
