@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 MODEL := models/current.tar.gz
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: run test setup model lint format lock bench bench-engine evaluate clean
+.PHONY: run test setup model lint format lock bench bench-engine evaluate load cluster clean
 
 ## run: set up, train the model if missing or stale, start the Rasa, action and web servers
 run: setup $(MODEL)
@@ -56,6 +56,16 @@ lock:
 ## bench: servers up, scripted patients over REST: questions, latency, NLU, training, memory
 bench: setup $(MODEL)
 	$(PY) scripts/bench.py
+
+## load: servers up (one of each, SQLite), then concurrent scripted patients over REST and
+## socket.io at 1, 8, 32, ... conversations: throughput, latency p50/p95/p99, errors, and where
+## p95 passes 1 s. LOAD_ARGS adds options, e.g. LOAD_ARGS="--cluster" or "--duration 10".
+load: setup $(MODEL)
+	$(PY) scripts/loadtest.py --ramp $(LOAD_ARGS)
+
+## cluster: PostgreSQL, Redis, 2 action and 2 Rasa servers behind nginx, web server (loopback)
+cluster: setup $(MODEL)
+	$(PY) scripts/cluster.py
 
 ## evaluate: NLU intent accuracy and entity F1 on the held-out phrasings
 evaluate: setup $(MODEL)
