@@ -138,8 +138,13 @@ class Catalog:
 @cache
 def load_catalog(path: Path = FACTS_FILE) -> Catalog:
     """Read and check the facts catalog; raise CatalogError naming the fact at fault."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    raw_facts = data.get("facts") or []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise CatalogError(f"{path.name}: not valid YAML: {error}") from error
+    raw_facts = data.get("facts") if isinstance(data, Mapping) else None
+    if not isinstance(raw_facts, list) or not all(isinstance(r, Mapping) for r in raw_facts):
+        raise CatalogError(f"{path.name}: expected 'facts:' with a list of fact mappings")
     names = {raw.get("name") for raw in raw_facts}
     facts: dict[str, Fact] = {}
     for order, raw in enumerate(raw_facts):

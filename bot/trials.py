@@ -1,14 +1,20 @@
 """Trials as data: one YAML file per NCT ID in bot/content/trials/.
 
-Loading checks every file whole before any of it is used: a criterion without its verbatim
-text, a part that is neither asked nor checked by the study team, or a rule naming an unknown
-fact stops the load with a message naming the file and the criterion. A site adds or updates a
-trial by editing data, never code.
+Loading checks every file whole before any of it is used, and one bad file refuses them all
+(never half-loaded): a criterion without its verbatim text, or whose text is not the registry
+record's word for word (when bot/content/registry/ keeps the record), a criterion of the record
+left out, a number used twice, a part that is neither asked nor checked by the study team, a
+misspelt key, or a bad rule (wrong shape, unknown fact or operator, a value the fact cannot
+take, an order comparison on a fact that is not a number) stops the load with one message
+naming the file and the criterion. The servers check this at start-up and refuse to start
+(actions/__init__.py, scripts/run.py). A site adds or updates a trial by editing data, never
+code; TRIALS_DIR points at another folder of trial files (default bot/content/trials).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,10 +25,15 @@ from typing import Any
 import yaml
 
 from bot import rules
-from bot.catalog import CONTENT_DIR, Catalog, load_catalog
+from bot.catalog import CONTENT_DIR, Catalog, Fact, load_catalog
+from bot.registry import REGISTRY_DIR, read_criteria
+from bot.values import UNKNOWN
 
 TRIALS_DIR = CONTENT_DIR / "trials"
 KINDS = ("inclusion", "exclusion")
+CRITERION_KEYS = frozenset({"number", "text", "parts"})
+PART_KEYS = frozenset({"summary", "rule", "study_team", "note"})
+ORDER_OPERATORS = frozenset({"gte", "gt", "lte", "lt"})
 
 
 class TrialDataError(ValueError):
@@ -88,9 +99,19 @@ class Trial:
         return [(criterion, part) for criterion in self.criteria for part in criterion.parts]
 
 
+def trials_dir() -> Path:
+    """The folder of trial files: TRIALS_DIR from the environment, else bot/content/trials."""
+    return Path(os.environ.get("TRIALS_DIR") or TRIALS_DIR)
+
+
+def load_trials(directory: Path | None = None) -> tuple[Trial, ...]:
+    """Every trial file in the directory (default `trials_dir()`), checked, in NCT ID order.
+    Raises TrialDataError for the first problem found; nothing is returned half-loaded."""
+    return _load_trials(directory or trials_dir())
+
+
 @cache
-def load_trials(directory: Path = TRIALS_DIR) -> tuple[Trial, ...]:
-    """Every trial file in the directory, checked, in NCT ID order."""
+def _load_trials(directory: Path) -> tuple[Trial, ...]:
     catalog = load_catalog()
     files = sorted(directory.glob("*.yaml"))
     if not files:
@@ -98,7 +119,9 @@ def load_trials(directory: Path = TRIALS_DIR) -> tuple[Trial, ...]:
     return tuple(load_trial(path, catalog) for path in files)
 
 
-def load_trial(path: Path, catalog: Catalog) -> Trial:
+def load_trial(path: Path, catalog: Catalog, registry_dir: Path = REGISTRY_DIR) -> Trial:
+    """One trial file, checked against the catalog and, when `registry_dir` keeps the trial's
+    registry record, against the record's criteria."""
     raw_bytes = path.read_bytes()
     try:
         data = yaml.safe_load(raw_bytes)
@@ -111,10 +134,14 @@ def load_trial(path: Path, catalog: Catalog) -> Trial:
             f"{path.name}: nct_id {data.get('nct_id')!r} does not match the file name"
         )
     criteria = tuple(
-        _criterion(path.name, kind, raw, set(catalog.facts))
+        _criterion(path.name, kind, raw, catalog)
         for kind in KINDS
-        for raw in data.get(kind) or []
+        for raw in _list(data.get(kind), f"{path.name}: {kind}")
     )
+    _check_unique(path.name, criteria)
+    record = registry_dir / f"{path.stem}.txt"
+    if record.is_file():
+        _check_verbatim(path.name, criteria, record)
     try:
         return Trial(
             nct_id=data["nct_id"],
@@ -137,28 +164,86 @@ def load_trial(path: Path, catalog: Catalog) -> Trial:
         raise TrialDataError(f"{path.name}: missing or malformed field {error}") from error
 
 
-def _criterion(file: str, kind: str, raw: Mapping[str, Any], facts: set[str]) -> Criterion:
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TrialDataError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _criterion(file: str, kind: str, raw: Any, catalog: Catalog) -> Criterion:
+    if not isinstance(raw, Mapping):
+        raise TrialDataError(f"{file}: {kind}: each criterion must be a mapping, got {raw!r}")
     number = raw.get("number")
     where = f"{file}: {kind} criterion {number}"
+    _check_keys(where, raw, CRITERION_KEYS)
     text = " ".join(str(raw.get("text") or "").split())
-    if not isinstance(number, int) or not text:
+    if not isinstance(number, int) or isinstance(number, bool) or not text:
         raise TrialDataError(f"{where}: needs a number and the verbatim registry text")
-    raw_parts = raw.get("parts") or []
+    raw_parts = _list(raw.get("parts"), where)
     if not raw_parts:
         raise TrialDataError(f"{where}: needs at least one part (a rule or a study-team check)")
     criterion_id = f"{kind[:3]}-{number}"
     parts = tuple(
-        _part(where, _part_id(criterion_id, index, len(raw_parts)), raw_part, facts)
+        _part(where, _part_id(criterion_id, index, len(raw_parts)), raw_part, catalog)
         for index, raw_part in enumerate(raw_parts)
     )
     return Criterion(criterion_id, kind, number, text, parts)
+
+
+def _check_keys(where: str, raw: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    """A misspelt key ('notes', 'studyteam') would otherwise be silently ignored."""
+    unknown = sorted(str(key) for key in raw if key not in allowed)
+    if unknown:
+        raise TrialDataError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
+        )
+
+
+def _check_unique(file: str, criteria: tuple[Criterion, ...]) -> None:
+    seen: set[str] = set()
+    for criterion in criteria:
+        if criterion.id in seen:
+            raise TrialDataError(
+                f"{file}: {criterion.kind} criterion {criterion.number} ({criterion.id}): "
+                "the number is used twice"
+            )
+        seen.add(criterion.id)
+
+
+def _check_verbatim(file: str, criteria: tuple[Criterion, ...], record: Path) -> None:
+    """Every criterion quotes the registry record word for word (whitespace aside), and none
+    of the record's criteria is left out, so staff can trace each question to the protocol."""
+    expected = {(c.kind, c.number): c.text for c in read_criteria(record.read_text("utf-8"))}
+    for criterion in criteria:
+        where = f"{file}: {criterion.kind} criterion {criterion.number} ({criterion.id})"
+        quoted = expected.get((criterion.kind, criterion.number))
+        if quoted is None:
+            raise TrialDataError(
+                f"{where}: the registry record {record.name} has no such criterion"
+            )
+        if criterion.text != quoted:
+            raise TrialDataError(
+                f"{where}: the text is not the registry record's ({record.name}) word for word"
+            )
+    present = {(c.kind, c.number) for c in criteria}
+    for kind, number in expected:
+        if (kind, number) not in present:
+            raise TrialDataError(
+                f"{file}: {kind} criterion {number} ({kind[:3]}-{number}): missing; the registry "
+                f"record {record.name} has it, and every criterion must be kept verbatim"
+            )
 
 
 def _part_id(criterion_id: str, index: int, count: int) -> str:
     return criterion_id if count == 1 else f"{criterion_id}{string.ascii_lowercase[index]}"
 
 
-def _part(where: str, part_id: str, raw: Mapping[str, Any], facts: set[str]) -> Part:
+def _part(where: str, part_id: str, raw: Any, catalog: Catalog) -> Part:
+    if not isinstance(raw, Mapping):
+        raise TrialDataError(f"{where} ({part_id}): a part must be a mapping, got {raw!r}")
+    _check_keys(f"{where} ({part_id})", raw, PART_KEYS)
     rule, study_team = raw.get("rule"), raw.get("study_team")
     if (rule is None) == (study_team is None):
         raise TrialDataError(f"{where} ({part_id}): a part needs either a rule or study_team")
@@ -166,7 +251,59 @@ def _part(where: str, part_id: str, raw: Mapping[str, Any], facts: set[str]) -> 
         raise TrialDataError(f"{where} ({part_id}): a part needs a plain-language summary")
     if rule is not None:
         try:
-            rules.check(rule, facts)
-        except rules.RuleError as error:
+            rules.check(rule, set(catalog.facts))
+            _check_values(rule, catalog)
+        except (rules.RuleError, TypeError) as error:  # TypeError: e.g. a list as a fact name
             raise TrialDataError(f"{where} ({part_id}): {error}") from error
     return Part(part_id, raw["summary"], rule, study_team, raw.get("note"))
+
+
+def _check_values(rule: Mapping[str, Any], catalog: Catalog) -> None:
+    """Every constant a (shape-checked) rule compares a fact with is one the fact can take.
+
+    A misspelt value (`{fact: diagnosis, is: osteosarcom}`) would otherwise make the test
+    silently never true, and an order test on a choice of words would never hold: either would
+    rule patients in or out wrongly without any error.
+    """
+    if "fact" not in rule:
+        for key in rules.COMBINATORS:
+            if key in rule:
+                branches = rule[key] if key in ("all", "any") else [rule[key]]
+                for branch in branches:
+                    _check_values(branch, catalog)
+        return
+    fact = catalog[rule["fact"]]
+    for op, operand in rule.items():
+        if op == "fact":
+            continue
+        if op in ORDER_OPERATORS:
+            _check_order_test(fact, op, operand)
+            continue
+        values = operand if op == "in" else [operand]
+        if not values:
+            raise rules.RuleError(f"'in' needs at least one value in test on {fact.name!r}")
+        for value in values:
+            if value == UNKNOWN or not fact.is_valid(value):
+                raise rules.RuleError(
+                    f"{value!r} is not a value of fact {fact.name!r} ({_allowed(fact)})"
+                )
+
+
+def _check_order_test(fact: Fact, op: str, operand: Any) -> None:
+    numeric = fact.type == "int" or (
+        fact.type == "choice" and all(_is_number(v) for v in fact.allowed_values())
+    )
+    if not numeric:
+        raise rules.RuleError(f"'{op}' compares numbers, but fact {fact.name!r} is not a number")
+    if not _is_number(operand):
+        raise rules.RuleError(f"'{op}' needs a number in test on {fact.name!r}, got {operand!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _allowed(fact: Fact) -> str:
+    if fact.type == "int":
+        return f"a whole number from {fact.minimum} to {fact.maximum}"
+    return "allowed: " + ", ".join(repr(v) for v in fact.allowed_values())

@@ -27,6 +27,8 @@ from rasa.core.channels import socketio
 from rasa.shared.core import events
 from rasa.shared.utils.common import all_subclasses
 
+from rasa_extensions import resilience
+
 _event_classes: dict[str, type[events.Event]] = {}
 
 
@@ -76,3 +78,5 @@ def apply() -> None:
     action.RemoteAction._validate_action_result = _validate_action_result
     events.Event.resolve_by_type = staticmethod(_resolve_event_type)
     socketio.SocketIOOutput.send_custom_json = _send_custom_json
+    # Not a speed fix: what the patient meets when the action server or the database fails.
+    resilience.apply()

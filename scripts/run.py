@@ -21,7 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.catalog import CatalogError, load_catalog  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from bot.trials import TrialDataError, load_trials  # noqa: E402
 from rasa_extensions.credentials import write_effective_credentials  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -56,8 +58,19 @@ def commands() -> dict[str, list[str]]:
     }
 
 
+def check_trial_data() -> None:
+    """Refuse to start anything when a trial data file or the facts catalog is broken. The
+    action server refuses too (actions/__init__.py), but only after the others have started."""
+    try:
+        load_catalog()
+        load_trials()
+    except (CatalogError, TrialDataError) as error:
+        raise SystemExit(f"error: trial data refused, no server started: {error}") from None
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    check_trial_data()
     servers = commands()
     # The project's tables are created or upgraded before anything writes to them.
     subprocess.run([str(BIN / "python"), "-m", "bot.storage", "migrate"], cwd=ROOT, check=True)
