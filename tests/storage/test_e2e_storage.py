@@ -7,14 +7,17 @@ Both server sets start at once (module scope) to halve the wait for the Rasa mod
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+import requests
 
 from bot.engine import screen
 from bot.storage import db, migrate
+from bot.storage.accounts import Accounts
 from bot.storage.store import Store
 from tests.patients import PATIENT_A
 from tests.rest_patient import RestPatient
@@ -140,3 +143,31 @@ def test_delete_my_data_removes_the_conversation_everywhere(server):
     logs = server.servers.logs()
     assert "conversation deleted at the patient's request" in logs
     assert SECRET not in logs and patient.sender not in logs
+
+
+def test_the_review_pages_show_what_the_action_server_stored(server):
+    """Over real HTTP: a screening over REST, then a staff member signs in on the web server
+    and finds it by trial and verdict, and reads the transcript beside the verdicts."""
+    patient = server.patient()
+    patient.start("self")
+    patient.say(f"My name is {SECRET}")
+    patient.answer_all(PATIENT_A)
+    verdicts = patient.verdicts()
+    nct_id, verdict = next(iter(verdicts.items()))
+    Accounts(Store(server.url)).create("coordinator", "review password 1")
+
+    staff = requests.Session()
+    base = f"{server.servers.web_url}/staff"
+    form = staff.get(f"{base}/login", timeout=30).text
+    signed_in = staff.post(f"{base}/login", data={
+        "username": "coordinator", "password": "review password 1",
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)},
+        timeout=30)
+    assert signed_in.ok and "Conversations" in signed_in.text
+    listed = staff.get(f"{base}/", params={"trial": nct_id, "verdict": verdict}, timeout=30)
+    assert f"/staff/conversations/{patient.sender}" in listed.text
+    page = staff.get(f"{base}/conversations/{patient.sender}", timeout=30).text
+    assert SECRET in page  # the transcript, from Rasa's events table
+    assert nct_id in page and "Every criterion" in page
+    assert requests.get(f"{base}/conversations/{patient.sender}", timeout=30,
+                        allow_redirects=False).status_code == 302  # no session, no page
