@@ -8,7 +8,8 @@ NODE_STAMP := node_modules/.installed
 MODEL := models/current.tar.gz
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: run test setup model lint format lock bench bench-engine evaluate load cluster clean
+.PHONY: run test setup model lint format lock bench bench-engine bench-staff staff-account \
+	evaluate load cluster clean
 
 ## run: set up, train the model if missing or stale, start the Rasa, action and web servers
 run: setup $(MODEL)
@@ -70,6 +71,16 @@ cluster: setup $(MODEL)
 ## evaluate: NLU intent accuracy and entity F1 on the held-out phrasings
 evaluate: setup $(MODEL)
 	$(PY) scripts/evaluate_nlu.py
+
+## bench-staff: staff list and conversation page times, 100,000 conversations, SQLite and PostgreSQL
+bench-staff: setup
+	$(PY) -m scripts.bench_staff $(BENCH_STAFF_ARGS)
+
+## staff-account: create a staff account for the review pages (asks for the password)
+staff-account: setup
+	@test -n "$(USER_NAME)" || { echo "usage: make staff-account USER_NAME=jdoe"; exit 2; }
+	$(PY) -m bot.storage migrate >/dev/null
+	$(PY) -m bot.storage create-staff "$(USER_NAME)"
 
 ## bench-engine: questions per screening over generated patients
 bench-engine: setup

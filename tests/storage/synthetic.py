@@ -4,13 +4,15 @@
 
 migrates the database, fills it with `count` screened conversations (a year of them, several
 channels, a tenth reviewed, verdicts from real engine results), then times a page of the staff
-list for each filter. Conversations go straight into the project's tables in batches (no Rasa
-events: the list does not read them).
+list for each filter. Conversations go straight into the project's tables in batches; with
+`--transcripts` each also gets a short transcript in Rasa's `events` table (the shape Rasa's
+SQL tracker store writes), for the conversation page and the free-text search.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import time
@@ -44,15 +46,60 @@ def variants() -> list[tuple[dict, list[dict]]]:
     return found
 
 
-def populate(url: str, count: int, seed: int = 7) -> None:
+#: Rasa's tracker-store table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), created the
+#: same way when the synthetic database has none yet.
+EVENTS = sa.Table(
+    "events", sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+WORDS = ("hello", "yes", "no", "not sure", "my son", "my daughter", "leiomyosarcoma",
+         "osteosarcoma", "chemotherapy", "I had surgery last year", "lungs", "tired")
+
+
+def transcript(sender: str, started: datetime, rng: random.Random) -> list[dict]:
+    """About a dozen events: greeting, consent, a few questions and answers, the result."""
+    stamp = started.timestamp()
+    rows = []
+
+    def add(kind: str, data: dict, **names: str) -> None:
+        nonlocal stamp
+        stamp += rng.randrange(2, 40)
+        rows.append({"sender_id": sender, "type_name": kind, "timestamp": stamp,
+                     "intent_name": names.get("intent"), "action_name": names.get("action"),
+                     "data": json.dumps({"event": kind, "timestamp": stamp, **data})})
+
+    add("session_started", {})
+    add("action", {"name": "action_listen"}, action="action_listen")
+    add("user", {"text": "/greet", "input_channel": "socketio"}, intent="greet")
+    add("bot", {"text": "Hello! Can I ask you some health questions?", "data": {
+        "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No",
+                                                              "payload": "/deny"}]}})
+    add("user", {"text": "/affirm", "input_channel": "socketio"}, intent="affirm")
+    for _ in range(rng.randrange(3, 7)):
+        add("bot", {"text": "What type of sarcoma was diagnosed?", "data": {}})
+        text = " ".join(rng.sample(WORDS, 2)) + f" {rng.randrange(100000)}"
+        add("user", {"text": text, "input_channel": "socketio"}, intent="inform")
+    add("bot", {"text": "", "data": {"custom": {"type": "screening_result", "trials": []}}})
+    return rows
+
+
+def populate(url: str, count: int, seed: int = 7, transcripts: bool = False) -> None:
     migrate.upgrade(url)
     engine = db.engine_for(url)
+    if transcripts:
+        EVENTS.metadata.create_all(engine)
     rng = random.Random(seed)
     kinds = variants()
     with engine.begin() as connection:
         first = (connection.execute(sa.select(sa.func.max(Conversation.id))).scalar() or 0) + 1
     for offset in range(0, count, BATCH):
-        conversations, results, trials = [], [], []
+        conversations, results, trials, events = [], [], [], []
         for i in range(first + offset, first + min(offset + BATCH, count)):
             started = START + timedelta(seconds=rng.randrange(365 * 86400))
             done = started + timedelta(minutes=rng.randrange(3, 20))
@@ -70,13 +117,18 @@ def populate(url: str, count: int, seed: int = 7) -> None:
                             "audience": "self", "facts": facts, "is_latest": True})
             trials += [{"result_id": i, "conversation_id": i, "created_at": done,
                         "is_latest": True, **row} for row in rows]
+            if transcripts:
+                events += transcript(f"synthetic-{i}", started, rng)
         with engine.begin() as connection:
             connection.execute(sa.insert(Conversation.__table__), conversations)
             connection.execute(sa.insert(ScreeningResult.__table__), results)
             connection.execute(sa.insert(TrialResult.__table__), trials)
+            if events:
+                connection.execute(sa.insert(EVENTS), events)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            for table in ("conversations", "screening_results"):
+            for table in ("conversations", "screening_results") + (
+                    ("events",) if transcripts else ()):
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))")
