@@ -58,7 +58,7 @@ class Cluster:
     action_urls: tuple[str, ...]
     action_endpoint: str  # nginx's internal listener in front of the action servers
     db_url: str
-    redis: str
+    redis_url: str  # the lock store, with its password
     work_dir: Path
 
     @property
@@ -72,7 +72,8 @@ class Cluster:
     def describe(self) -> str:
         return (f"nginx {self.url} -> Rasa {', '.join(self.rasa_urls)}; actions via "
                 f"{self.action_endpoint} -> {', '.join(self.action_urls)}; web {self.web_url}; "
-                f"PostgreSQL {self.db_url}; Redis {self.redis}; files {self.work_dir}")
+                f"PostgreSQL {self.db_url}; Redis {self.redis_url.split('@')[-1]}; files "
+                f"{self.work_dir}")
 
 
 def require(binary: str, *candidates: str) -> str:
@@ -163,6 +164,7 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2,
         db_url = postgres.create_database("screening")
 
         listen, action_listen, web_port, redis_port = (free_port() for _ in range(4))
+        redis_password = secrets.token_hex(16)
         rasa_ports = [free_port() for _ in range(rasa_servers)]
         action_ports = [free_port() for _ in range(action_servers)]
         cluster = Cluster(
@@ -170,8 +172,8 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2,
             rasa_urls=tuple(f"http://{HOST}:{port}" for port in rasa_ports),
             action_urls=tuple(f"http://{HOST}:{port}" for port in action_ports),
             action_endpoint=f"http://{HOST}:{action_listen}/webhook",
-            db_url=db_url, redis=f"{HOST}:{redis_port}", work_dir=work)
-        redis_password = secrets.token_hex(16)
+            db_url=db_url, redis_url=f"redis://:{redis_password}@{HOST}:{redis_port}/1",
+            work_dir=work)
         origins = [cluster.web_url, f"http://localhost:{web_port}"]
         env = {
             **os.environ,
