@@ -11,7 +11,6 @@ from rasa_sdk.types import DomainDict
 
 from actions import state
 from bot import dialogue, safety
-from bot.catalog import load_catalog
 from bot.storage import hooks as storage
 from bot.values import AUDIENCE, CONSENT
 
@@ -60,12 +59,12 @@ class ActionChangeAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        chosen = tracker.get_slot("fact_to_change")
+        chosen = state.fact_to_change(tracker)
         facts = state.facts(tracker)
         corrected = apply_stated_facts(dispatcher, tracker)  # "sorry, actually I'm 46"
         if corrected:
             return corrected
-        if chosen not in load_catalog() or chosen not in facts:
+        if chosen not in facts:
             state.send(dispatcher, [dialogue.change_answer_message(facts)])
             return [SlotSet("fact_to_change", None)]
         return [SlotSet(chosen, None), *_back_to_screening(tracker)]

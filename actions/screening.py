@@ -46,7 +46,7 @@ class ValidateScreeningForm(Action):
         facts = {**state.facts(tracker), **load_catalog().valid_facts(updates)}
         consent = updates.get(CONSENT, state.consent(tracker))
         audience = updates.get(AUDIENCE, state.audience(tracker))
-        prefer = tracker.get_slot("fact_to_change")
+        prefer = state.fact_to_change(tracker)
         if prefer in facts and state.latest_intent(tracker)[0] == "change_answer":
             events.append(SlotSet(prefer, None))  # a tapped 'change' button
             facts.pop(prefer)
@@ -60,8 +60,8 @@ class ValidateScreeningForm(Action):
         next_slot = dialogue.next_step(consent, audience, facts, paused, prefer)
         if next_slot:
             state.send(dispatcher, [dialogue.ask_message(next_slot, audience)])
-        if prefer and prefer in facts:
-            events.append(SlotSet("fact_to_change", None))
+        if tracker.get_slot("fact_to_change") is not None and (prefer is None or prefer in facts):
+            events.append(SlotSet("fact_to_change", None))  # answered, or not a fact's name
         events.append(SlotSet("requested_slot", next_slot))
         return events
 

@@ -31,6 +31,13 @@ def audience(tracker: Tracker) -> str | None:
     return value if value in AUDIENCES else None
 
 
+def fact_to_change(tracker: Tracker) -> str | None:
+    """The fact a 'change' button named, if the slot holds a catalog fact's name: the slot is
+    filled from a payload's entity, which a patient can also type with any value."""
+    value = tracker.get_slot("fact_to_change")
+    return value if isinstance(value, str) and value in load_catalog() else None
+
+
 def flag(tracker: Tracker, name: str) -> bool:
     return tracker.get_slot(name) is True
 

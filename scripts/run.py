@@ -5,7 +5,8 @@ Called by `make run` after the environment is set up and the model trained. Port
 come from the environment or `.env` (bot/settings.py). If any server exits, the others are
 stopped too, so a half-running assistant is never left behind. The Rasa server accepts browser
 requests (CORS) only from ALLOWED_ORIGINS; the web server's chat page connects to
-RASA_PUBLIC_URL.
+RASA_PUBLIC_URL. Rasa's HTTP API is off unless RASA_ENABLE_API=true, and then it needs
+RASA_API_TOKEN or RASA_JWT_SECRET (rasa_extensions/http_api.py): without one nothing starts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bot.catalog import CatalogError, load_catalog  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.trials import TrialDataError, load_trials  # noqa: E402
+from rasa_extensions import http_api  # noqa: E402
 from rasa_extensions.credentials import write_effective_credentials  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -33,6 +35,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s - %(message)s"
 
 def commands() -> dict[str, list[str]]:
     settings = load_settings()
+    http_api.api_arguments(os.environ)  # refuses an HTTP API without authentication
     action_url = f"http://{settings.action_host}:{settings.action_port}/webhook"
     os.environ.setdefault("ACTION_SERVER_URL", action_url)
     os.environ.setdefault("SANIC_HOST", settings.action_host)
@@ -72,6 +75,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     check_trial_data()
     servers = commands()
+    print(http_api.describe(os.environ), flush=True)
     # The project's tables are created or upgraded before anything writes to them.
     subprocess.run([str(BIN / "python"), "-m", "bot.storage", "migrate"], cwd=ROOT, check=True)
     processes = {

@@ -1,0 +1,174 @@
+"""Bad input and patient privacy in the Rasa server, applied when it starts (see __main__.py).
+
+Each fix was found by the fuzz tests (tests/fuzz) or the log tests (tests/privacy), and each
+replaces one function or adds one filter; none copies Rasa's code.
+
+- Over-long messages: DIET attends over every token, so a message of 20,000 words asked
+  TensorFlow for a 12 GB tensor, ran out of memory after 40 s of CPU and answered nothing.
+  A message longer than MAX_MESSAGE_CHARS now gets a short reply (after the safety message,
+  when it mentions urgent symptoms or self-harm anywhere) and reaches neither NLU nor the
+  conversation store. This covers every channel: they all hand messages to the agent.
+- Rasa's own commands typed by a patient: `/session_start` started a new session and
+  answered nothing at all, and `/back` would silently undo the patient's last message and the
+  answers it gave. These two are now read as the plain words they spell (after the '/'), like
+  any other text; every other `/intent{...}` is left to Rasa, whose entities the actions never
+  trust as answers.
+- Malformed REST requests: a body that is not a JSON object, a `message` that is not text, a
+  missing, empty or over-long `sender` (Rasa would put every such client in one shared
+  conversation called 'default', and the conversation tables hold 255 characters), or
+  `metadata` that is not an object made Rasa answer HTTP 500 or an empty 200 and log the
+  message text at ERROR. They now get HTTP 400 naming the field, without echoing it.
+- Slots filled from a typed payload's entities: `fact_to_change` (the 'change' buttons send
+  `/change_answer{"fact_to_change": "age"}`) took any value a patient typed, a dict included,
+  which then crashed the validation action (no reply at all). It now keeps only the name of
+  a fact in the catalog; any other value is dropped before the tracker sees it.
+- Log privacy: Rasa's structured log events carry the message text, slot values and parse
+  data under fixed keys (`text`, `slot_values`, ...), which Rasa Open Source never masks; they
+  are now replaced by '[redacted]' at every level. An action-server error was logged with the
+  whole response body, in which rasa_sdk echoes the request: the conversation's every message
+  and slot. The error now says only its status. Typed `/intent{...}` payloads that Rasa cannot
+  read raised a warning quoting the whole message; those warnings are silenced (the message
+  is still handled: its intent and entities are simply not taken from it).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from typing import Any
+
+from rasa.core.actions.action import ActionExtractSlots
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import SlotSet
+from rasa.utils import common, endpoints, log_utils
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+
+from bot import dialogue, safety
+from bot.catalog import load_catalog
+
+logger = logging.getLogger(__name__)
+
+#: Longer messages are refused before NLU (a screening answer is a few words).
+MAX_MESSAGE_CHARS = 2000
+#: The conversation tables' sender_id column (Rasa's and the project's) holds 255 characters.
+MAX_SENDER_CHARS = 255
+#: Structured-log keys under which Rasa puts patient text, slot values or parse data.
+REDACTED_KEYS = frozenset({
+    "text", "response_text", "user_text", "slot_values", "parse_data_text",
+    "parse_data_entities", "prediction_events", "tracker_latest_message", "prefilled_slots",
+    "message", "response", "slot_candidates", "rasa_event", "rasa_events", "tracker_states",
+    "current_states", "old_states", "successes", "current_entity", "next_entity", "states",
+    "entity", "token_text", "user_message", "json_message", "utter_action", "metadata",
+    "events", "slots", "value",
+})
+#: Rasa intents that a typed message may not force (see the module's docstring).
+INTERNAL_COMMAND = re.compile(r"^/\s*(session_start|back)\s*(?=[{@]|$)")
+_SAFETY_WINDOW = 5000  # bot.safety reads this many characters at a time
+_SAFETY_SCAN_LIMIT = 200_000
+
+#: Slots filled from entities, and the values they may take.
+ENTITY_SLOTS = {"fact_to_change": lambda value: isinstance(value, str) and value in load_catalog()}
+
+_original_handle_message = Agent.handle_message
+_original_extract_slots = ActionExtractSlots.run
+_original_filter_warnings = common._filter_warnings
+
+
+def too_long_replies(text: str) -> list[dict[str, Any]]:
+    """The replies to an over-long message: the safety message first when any part of it
+    mentions urgent symptoms or self-harm, then a request for a shorter message."""
+    replies: list[dict[str, Any]] = []
+    scanned = text[:_SAFETY_SCAN_LIMIT]
+    step = _SAFETY_WINDOW - 200  # windows overlap, so no phrase is cut in two
+    kinds = {safety.detect(scanned[i:i + _SAFETY_WINDOW]) for i in range(0, len(scanned), step)}
+    for kind in (safety.SELF_HARM, safety.URGENT):
+        if kind in kinds:
+            replies += dialogue.safety_messages(kind)[:1]  # nothing is paused: no "continue"
+            break
+    replies.append(dialogue.text_message(dialogue.say("message_too_long",
+                                                      limit=f"{MAX_MESSAGE_CHARS:,}")))
+    return replies
+
+
+async def _handle_message(self: Agent, message: UserMessage) -> Any:
+    text = message.text
+    if isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS:
+        logger.info("message refused: longer than %d characters", MAX_MESSAGE_CHARS)
+        for reply in too_long_replies(text):
+            await message.output_channel.send_response(message.sender_id, dict(reply))
+        return None
+    if isinstance(text, str) and INTERNAL_COMMAND.match(text.strip()):
+        message.text = text.strip()[1:]
+    return await _original_handle_message(self, message)
+
+
+async def _extract_slots(self: ActionExtractSlots, *args: Any, **kwargs: Any) -> list[Any]:
+    events = await _original_extract_slots(self, *args, **kwargs)
+    return [event for event in events if not _disallowed(event)]
+
+
+def _disallowed(event: Any) -> bool:
+    if not isinstance(event, SlotSet) or event.key not in ENTITY_SLOTS or event.value is None:
+        return False
+    return not ENTITY_SLOTS[event.key](event.value)
+
+
+def _checked_body(request: Request) -> dict[str, Any]:
+    body = request.json  # Sanic answers 400 itself when the body is not JSON
+    if not isinstance(body, dict):
+        raise InvalidUsage("the request body must be a JSON object")
+    sender = body.get("sender")
+    if isinstance(sender, int) and not isinstance(sender, bool):
+        sender = str(sender)
+    if not isinstance(sender, str) or not sender.strip():
+        raise InvalidUsage("'sender' must be a non-empty string (the conversation id)")
+    if len(sender) > MAX_SENDER_CHARS:
+        raise InvalidUsage(f"'sender' must be at most {MAX_SENDER_CHARS} characters")
+    if not isinstance(body.get("message"), str):
+        raise InvalidUsage("'message' must be a string")
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        raise InvalidUsage("'metadata' must be a JSON object")
+    return body
+
+
+async def _extract_sender(self: RestInput, request: Request) -> str:
+    sender = _checked_body(request)["sender"]
+    return str(sender)
+
+
+def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    for key in REDACTED_KEYS.intersection(event_dict):
+        event_dict[key] = "[redacted]"
+    return event_dict
+
+
+def _client_response_error_init(
+    self: endpoints.ClientResponseError, status: int, message: str, text: str
+) -> None:
+    self.status = status
+    self.message = message
+    self.text = text  # Rasa reads an action's rejection from it; it is never logged
+    Exception.__init__(self, f"{status}, {message} (response body not logged)")
+
+
+def _quiet_payload_warnings() -> None:
+    warnings.filterwarnings("ignore", message="Failed to parse arguments in line")
+
+
+def _filter_warnings(*args: Any, **kwargs: Any) -> None:
+    _original_filter_warnings(*args, **kwargs)  # its filters go first; ours, added later, win
+    _quiet_payload_warnings()
+
+
+def apply() -> None:
+    Agent.handle_message = _handle_message
+    ActionExtractSlots.run = _extract_slots
+    RestInput._extract_sender = _extract_sender
+    log_utils._anonymizer = _redact
+    endpoints.ClientResponseError.__init__ = _client_response_error_init
+    common._filter_warnings = _filter_warnings
+    _quiet_payload_warnings()

@@ -1,0 +1,1 @@
+"""Fuzz tests: hostile and forged messages through the real REST channel."""

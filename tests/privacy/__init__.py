@@ -1,0 +1,1 @@
+"""Privacy: what the servers log, and who may use the Rasa HTTP API."""
