@@ -320,7 +320,7 @@ class Store:
 
     def add_note(self, sender_id: str, author: str, text: str,
                  now: datetime | None = None) -> int:
-        text = (text or "").strip()
+        text = printable(text).strip()
         if not text:
             raise StorageError("a note needs text")
         now = now or utcnow()
@@ -339,7 +339,7 @@ class Store:
     def set_tags(self, sender_id: str, tags: Iterable[str], author: str,
                  now: datetime | None = None) -> list[str]:
         """Replace the conversation's tags (trimmed, lower case, at most 64 characters)."""
-        wanted = sorted({t.strip().lower() for t in tags if t and t.strip()})
+        wanted = sorted({printable(t).strip().lower() for t in tags if printable(t).strip()})
         if any(len(t) > 64 for t in wanted):
             raise StorageError("a tag has at most 64 characters")
         now = now or utcnow()
@@ -363,7 +363,7 @@ class Store:
     def add_override(self, sender_id: str, nct_id: str, verdict: str, reason: str,
                      reviewer: str, now: datetime | None = None) -> int:
         """A reviewer's verdict for one trial. The patient's result is left as it was."""
-        reason = (reason or "").strip()
+        reason = printable(reason).strip()
         if verdict not in VERDICTS:
             raise StorageError(f"verdict must be one of {VERDICTS}")
         if not reason:
@@ -592,6 +592,12 @@ class Store:
                sender_id: str | None = None, detail: Mapping[str, Any] | None = None) -> None:
         session.add(AuditEntry(at=now, actor=actor, action=action, conversation=sender_id,
                                detail=dict(detail) if detail is not None else None))
+
+
+def printable(text: str | None) -> str:
+    """Staff text without control characters other than line breaks and tabs (PostgreSQL
+    refuses NUL in text, and none of them means anything on a page)."""
+    return "".join(c for c in text or "" if c in "\n\t" or c.isprintable() or c == " ")
 
 
 def criteria_statuses(result: engine.TrialResult) -> dict[str, str]:

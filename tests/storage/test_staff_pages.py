@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.storage import migrate
 from bot.storage.accounts import MAX_FAILURES, Accounts, SessionPolicy
@@ -261,3 +263,29 @@ def test_the_summary_counts_latest_results_per_week(site):
     row = re.search(rf"<th>{monday.isoformat()}</th>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r"<td>(\d+)</td>", row).count("2") >= 1
     assert actions(store)[-1] == "view_summary"
+
+
+HOSTILE = st.text(alphabet=st.sampled_from([*"<>\"'&/=` \n\t", "\x00", "\u202e", "é"]),
+                  max_size=40)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(said=HOSTILE, note=HOSTILE, tag=HOSTILE.filter(lambda t: 0 < len(t.strip()) <= 60))
+def test_staff_pages_escape_whatever_was_typed(site, db_url, said, note, tag):
+    """Patient text, notes and tags reach the pages only as text: a marker element typed into
+    any of them never appears as markup, on the conversation page or in the list."""
+    client, store = site
+    sender = f"hostile-{abs(hash((said, note, tag)))}"
+    marker = "<b id=injected>"
+    save_conversation(db_url, sender, said + marker)
+    store.record_result(ConversationRef(sender, "rest"), PATIENT_B)
+    if note.strip():
+        store.add_note(sender, "staff:coord", note + marker)
+    store.set_tags(sender, [tag + marker[:20]], "staff:coord")
+    if client.get_cookie("staff_session", path="/staff") is None:
+        sign_in(client)
+    for path in (f"/staff/conversations/{sender}", "/staff/"):
+        page = client.get(path).get_data(as_text=True)
+        assert "id=injected" not in page.replace("id=injected&gt;", "")
+        assert "<b id" not in page
