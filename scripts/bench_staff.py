@@ -48,6 +48,7 @@ LIST_PAGES = {
                                                 "reviewed": "no"},
     "list: all filters": {"from": "2025-03-01", "to": "2025-08-31", "channel": "socketio",
                           "trial": B, "verdict": "possible_match", "reviewed": "no"},
+    "list: asked to talk, not handled": {"contact": "open"},
     "list: text search, common word": {"q": "leiomyosarcoma"},
     "list: text search, rare word": {"q": "no patient wrote this"},
 }

@@ -96,6 +96,7 @@ class ConversationFilter:
     verdict: str | None = None  # the latest verdict (for nct_id, or for any trial)
     reviewed: bool | None = None
     text: str | None = None  # in the patient's messages, a note, a tag, or the sender id
+    contact_open: bool = False  # only those who asked to talk to a person, not yet handled
 
 
 @dataclass(frozen=True)
@@ -621,6 +622,10 @@ def list_query(filters: ConversationFilter, limit: int = 50,
         query = query.where(Conversation.started_at < filters.started_before)
     if filters.channel:
         query = query.where(Conversation.channel == filters.channel)
+    if filters.contact_open:
+        query = query.where(sa.select(ContactRequest.id).where(
+            ContactRequest.conversation_id == Conversation.id,
+            ContactRequest.status == "open").exists())
     if filters.reviewed is not None:
         status = "reviewed" if filters.reviewed else "new"
         query = query.where(Conversation.review_status == status)

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from bot.engine import screen
 from bot.storage import db, migrate
-from bot.storage.models import Conversation, ScreeningResult, TrialResult
+from bot.storage.models import ContactRequest, Conversation, ScreeningResult, TrialResult
 from bot.storage.store import ConversationFilter, Store, criteria_statuses
 from tests.patients import PATIENT_A, PATIENT_B, A, B
 
@@ -99,7 +99,7 @@ def populate(url: str, count: int, seed: int = 7, transcripts: bool = False) -> 
     with engine.begin() as connection:
         first = (connection.execute(sa.select(sa.func.max(Conversation.id))).scalar() or 0) + 1
     for offset in range(0, count, BATCH):
-        conversations, results, trials, events = [], [], [], []
+        conversations, results, trials, events, contacts = [], [], [], [], []
         for i in range(first + offset, first + min(offset + BATCH, count)):
             started = START + timedelta(seconds=rng.randrange(365 * 86400))
             done = started + timedelta(minutes=rng.randrange(3, 20))
@@ -119,12 +119,20 @@ def populate(url: str, count: int, seed: int = 7, transcripts: bool = False) -> 
                         "is_latest": True, **row} for row in rows]
             if transcripts:
                 events += transcript(f"synthetic-{i}", started, rng)
+            if rng.random() < 0.03:  # asked to talk to a person; half of them handled
+                handled = rng.random() < 0.5
+                contacts.append({"conversation_id": i, "created_at": done, "channel": "rest",
+                                 "status": "done" if handled else "open",
+                                 "handled_by": "staff:synthetic" if handled else None,
+                                 "handled_at": done + timedelta(days=1) if handled else None})
         with engine.begin() as connection:
             connection.execute(sa.insert(Conversation.__table__), conversations)
             connection.execute(sa.insert(ScreeningResult.__table__), results)
             connection.execute(sa.insert(TrialResult.__table__), trials)
             if events:
                 connection.execute(sa.insert(EVENTS), events)
+            if contacts:
+                connection.execute(sa.insert(ContactRequest.__table__), contacts)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             for table in ("conversations", "screening_results") + (

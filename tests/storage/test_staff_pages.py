@@ -151,6 +151,9 @@ def test_filters_select_by_trial_verdict_review_and_text(site):
     assert listed(reviewed="yes") == set()
     store.mark_reviewed(SENDER, "staff:coord")
     assert listed(reviewed="yes") == {SENDER}
+    assert listed(contact="open") == set()
+    store.record_contact_request(ConversationRef("someone-else", "telegram"))
+    assert listed(contact="open") == {"someone-else"}
     tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).date().isoformat()
     assert listed(**{"from": tomorrow}) == set()
     assert listed(to=tomorrow) == {SENDER, "someone-else"}

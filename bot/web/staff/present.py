@@ -53,13 +53,15 @@ class ListQuery:
 def parse_list_query(args: Mapping[str, str]) -> ListQuery:
     """Read the filters; a value that makes no sense raises StorageError naming the field."""
     form = {key: (args.get(key) or "").strip() for key in
-            ("from", "to", "channel", "trial", "verdict", "reviewed", "q")}
+            ("from", "to", "channel", "trial", "verdict", "reviewed", "contact", "q")}
     if form["trial"] and form["trial"] not in trials_by_id():
         raise StorageError("Trial: choose one of the listed trials.")
     if form["verdict"] and form["verdict"] not in VERDICTS:
         raise StorageError("Verdict: choose one of the listed verdicts.")
     if form["reviewed"] not in ("", "yes", "no"):
         raise StorageError("Reviewed: choose any, yes or no.")
+    if form["contact"] not in ("", "open"):
+        raise StorageError("Asked to talk: choose any or not handled yet.")
     if len(form["q"]) > MAX_TEXT:
         raise StorageError(f"Search: at most {MAX_TEXT} characters.")
     if len(form["channel"]) > 64:
@@ -74,6 +76,7 @@ def parse_list_query(args: Mapping[str, str]) -> ListQuery:
         verdict=form["verdict"] or None,
         reviewed={"yes": True, "no": False}.get(form["reviewed"]),
         text=form["q"] or None,
+        contact_open=form["contact"] == "open",
     )
     return ListQuery(filters, parse_after(args.get("after")), form)
 
