@@ -144,8 +144,8 @@ def _up(url: str) -> bool:
 
 
 @contextmanager
-def running_cluster(rasa_servers: int = 2, action_servers: int = 2,
-                    keep_files: bool = False) -> Iterator[Cluster]:
+def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: bool = False,
+                    endpoints: Path = DEPLOY / "endpoints.yml") -> Iterator[Cluster]:
     if not MODEL.exists():
         raise SystemExit(f"error: {MODEL} is missing: run `make model`")
     nginx = require("nginx", "/usr/sbin/nginx")
@@ -214,7 +214,7 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2,
             processes.start(f"rasa-{index}", [
                 str(BIN / "python"), "-m", "rasa_extensions", "run", "--model", str(MODEL),
                 "--interface", HOST, "--port", str(port), "--credentials", str(credentials),
-                "--endpoints", str(DEPLOY / "endpoints.yml"), "--cors", *origins], env)
+                "--endpoints", str(endpoints), "--cors", *origins], env)
             if index == 1:
                 processes.wait_for("the events table",
                                    lambda: sa.inspect(engine).has_table("events"))

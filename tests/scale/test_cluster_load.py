@@ -32,8 +32,8 @@ from scripts.loadtest import Conversation, Report, Target, run_load
 
 CONCURRENCY = 20  # half REST, half socket.io (polling, then upgraded to a WebSocket)
 DURATION_S = 40
-TAPS = ("Yes, I agree", "No, thank you", "why do you ask?")  # sent at once, after "hello"
-TAPPING_PATIENTS = 20
+TAPS = ("Yes, I agree", "No, thank you", "why do you ask?", "Myself")  # at once, after "hello"
+TAPPING_PATIENTS = 40
 
 
 @pytest.fixture(scope="module")
