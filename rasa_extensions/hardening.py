@@ -10,9 +10,10 @@ replaces one function or adds one filter; none copies Rasa's code.
   conversation store. This covers every channel: they all hand messages to the agent.
 - Rasa's own commands typed by a patient: `/session_start` started a new session and
   answered nothing at all, and `/back` would silently undo the patient's last message and the
-  answers it gave. These two are now read as the plain words they spell (after the '/'), like
-  any other text; every other `/intent{...}` is left to Rasa, whose entities the actions never
-  trust as answers.
+  answers it gave. Either is now taken as a message not understood (`/nlu_fallback`), and
+  gets the usual 'sorry, I did not understand' (read as words, 'session start' was classified
+  as 'start over'). Every other `/intent{...}` is left to Rasa; the actions never trust its
+  entities as answers.
 - Malformed REST requests: a body that is not a JSON object, a `message` that is not text, a
   missing, empty or over-long `sender` (Rasa would put every such client in one shared
   conversation called 'default', and the conversation tables hold 255 characters), or
@@ -102,7 +103,7 @@ async def _handle_message(self: Agent, message: UserMessage) -> Any:
             await message.output_channel.send_response(message.sender_id, dict(reply))
         return None
     if isinstance(text, str) and INTERNAL_COMMAND.match(text.strip()):
-        message.text = text.strip()[1:]
+        message.text = "/nlu_fallback"
     return await _original_handle_message(self, message)
 
 
