@@ -62,7 +62,7 @@ bench: setup $(MODEL)
 ## socket.io at 1, 8, 32, ... conversations: throughput, latency p50/p95/p99, errors, and where
 ## p95 passes 1 s. LOAD_ARGS adds options, e.g. LOAD_ARGS="--cluster" or "--duration 10".
 load: setup $(MODEL)
-	$(PY) scripts/loadtest.py --ramp $(LOAD_ARGS)
+	$(PY) scripts/loadtest.py --ramp --duration 20 $(LOAD_ARGS)
 
 ## cluster: PostgreSQL, Redis, 2 action and 2 Rasa servers behind nginx, web server (loopback)
 cluster: setup $(MODEL)
