@@ -59,7 +59,7 @@ bench: setup $(MODEL)
 	$(PY) scripts/bench.py
 
 ## load: servers up (one of each, SQLite), then concurrent scripted patients over REST and
-## socket.io at 1, 8, 32, ... conversations: throughput, latency p50/p95/p99, errors, and where
+## socket.io at 1, 8, 16, ... 256 conversations: throughput, latency p50/p95/p99, errors, where
 ## p95 passes 1 s. LOAD_ARGS adds options, e.g. LOAD_ARGS="--cluster" or "--duration 10".
 load: setup $(MODEL)
 	$(PY) scripts/loadtest.py --ramp --duration 20 $(LOAD_ARGS)
