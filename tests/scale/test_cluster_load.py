@@ -20,6 +20,8 @@ import asyncio
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import aiohttp
@@ -37,8 +39,12 @@ TAPPING_PATIENTS = 40
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Cluster:
-    with running_cluster() as running:
+def cluster() -> Iterator[Cluster]:
+    with ExitStack() as stack:
+        try:
+            running = stack.enter_context(running_cluster())
+        except SystemExit as error:  # a missing nginx, redis-server or postgresql: a failure
+            pytest.fail(str(error), pytrace=False)
         yield running
 
 

@@ -20,7 +20,10 @@ from tests.servers import free_port
 
 @pytest.fixture(scope="module")
 def redis_port(tmp_path_factory) -> Iterator[int]:
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server not found: .ci/run installs Debian's redis-server",
+                    pytrace=False)
     port = free_port()
     folder = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
