@@ -6,8 +6,9 @@ replaces one function or adds one filter; none copies Rasa's code.
 - Over-long messages: DIET attends over every token, so a message of 20,000 words asked
   TensorFlow for a 12 GB tensor, ran out of memory after 40 s of CPU and answered nothing.
   A message longer than MAX_MESSAGE_CHARS now gets a short reply (after the safety message,
-  when it mentions urgent symptoms or self-harm anywhere) and reaches neither NLU nor the
-  conversation store. This covers every channel: they all hand messages to the agent.
+  when it mentions urgent symptoms or self-harm anywhere, and before the open question again)
+  and reaches neither NLU nor the conversation store. This covers every channel: they all
+  hand messages to the agent.
 - Rasa's own commands typed by a patient: `/session_start` started a new session and
   answered nothing at all, and `/back` would silently undo the patient's last message and the
   answers it gave. Either is now taken as a message not understood (`/nlu_fallback`), and
@@ -43,7 +44,7 @@ from rasa.core.actions.action import ActionExtractSlots
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.utils import common, endpoints, log_utils
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
@@ -95,11 +96,25 @@ def too_long_replies(text: str) -> list[dict[str, Any]]:
     return replies
 
 
+async def _last_bot_text(agent: Agent, sender_id: str) -> dict[str, Any] | None:
+    """The conversation's latest bot message with text (normally the open question), if the
+    bot spoke after the patient's latest message."""
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    for event in reversed(tracker.events if tracker else []):
+        if isinstance(event, UserUttered):
+            return None
+        if isinstance(event, BotUttered) and event.text:
+            return {"text": event.text, "buttons": (event.data or {}).get("buttons") or []}
+    return None
+
+
 async def _handle_message(self: Agent, message: UserMessage) -> Any:
     text = message.text
     if isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS:
         logger.info("message refused: longer than %d characters", MAX_MESSAGE_CHARS)
-        for reply in too_long_replies(text):
+        replies = too_long_replies(text)
+        question = await _last_bot_text(self, message.sender_id)
+        for reply in [*replies, *([question] if question else [])]:
             await message.output_channel.send_response(message.sender_id, dict(reply))
         return None
     if isinstance(text, str) and INTERNAL_COMMAND.match(text.strip()):

@@ -6,6 +6,8 @@ fragments, and typed `/intent{json}` payloads with values outside what every slo
 at every point of a screening. After every message: HTTP 200 with a well-formed, non-empty
 reply; every slot in the conversation store holds a value it allows; no server logged an
 error. Forged payloads sent after a finished screening change no answer and no verdict.
+Each example starts from a copy (made in the tracker store) of a conversation taken to that
+point once, so examples do not spoil each other and nearly every message sent is hostile.
 
 The runs are reproducible: Hypothesis derandomizes (a fixed seed per test) and keeps no
 example database. FUZZ_SCALE=10 runs ten times as many examples; FUZZ_SEED=<n> explores new
@@ -130,30 +132,56 @@ def advance(servers: Servers, steps: int, audience: str) -> RestPatient:
     return patient
 
 
+TEMPLATES: dict[tuple[str, int], str] = {}
+
+
+def started(servers: Servers, steps: int, audience: str) -> str:
+    """A conversation `steps` messages into a screening, as a fresh copy of one made once."""
+    if steps == 0:
+        return f"fuzz-{uuid.uuid4().hex}"
+    key = (audience, steps)
+    if key not in TEMPLATES:
+        TEMPLATES[key] = advance(servers, steps, audience).sender
+    return clone(servers, TEMPLATES[key])
+
+
+def clone(servers: Servers, sender: str) -> str:
+    """A copy of a conversation under a new id, made in the tracker store (Rasa reads the
+    events back on every message), so each example starts from the same point."""
+    copy = f"fuzz-{uuid.uuid4().hex}"
+    with sqlite3.connect(servers.data_dir / "trackers.db") as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(events)")
+                   if row[1] not in ("id", "sender_id")]
+        listed = ", ".join(columns)
+        db.execute(f"INSERT INTO events (sender_id, {listed}) SELECT ?, {listed} FROM events "
+                   "WHERE sender_id = ? ORDER BY id", (copy, sender))
+    return copy
+
+
 def fuzz_conversation(servers: Servers, steps: int, audience: str, messages: list[str]) -> None:
-    patient = advance(servers, steps, audience)
+    sender = started(servers, steps, audience)
     since = log_size(servers)
     for text in messages:
-        send(servers, patient.sender, text)
-        assert_slots_allowed(servers, patient.sender, text)
+        send(servers, sender, text)
+        assert_slots_allowed(servers, sender, text)
     assert_no_server_error(servers, since, " | ".join(messages))
 
 
 # --- the fuzz tests -----------------------------------------------------------------------
 
-steps = st.integers(0, 14)
+steps = st.integers(0, 16)
 audiences = st.sampled_from(["self", "child"])
 
 
-@fuzz(examples=110)
-@given(steps=steps, audience=audiences, messages=st.lists(hostile_text, min_size=1, max_size=8))
+@fuzz(examples=130)
+@given(steps=steps, audience=audiences, messages=st.lists(hostile_text, min_size=4, max_size=16))
 def test_hostile_text_anywhere_in_a_screening(servers, steps, audience, messages):
     fuzz_conversation(servers, steps, audience, messages)
 
 
-@fuzz(examples=110)
+@fuzz(examples=130)
 @given(steps=steps, audience=audiences,
-       messages=st.lists(st.one_of(forged_payload(), hostile_text), min_size=1, max_size=8))
+       messages=st.lists(st.one_of(forged_payload(), hostile_text), min_size=4, max_size=16))
 def test_forged_payloads_anywhere_in_a_screening(servers, steps, audience, messages):
     fuzz_conversation(servers, steps, audience, messages)
 
@@ -182,21 +210,8 @@ def stored_verdicts(servers: Servers, sender: str) -> dict[str, str]:
     return dict(rows)
 
 
-def clone(servers: Servers, sender: str) -> str:
-    """A copy of a conversation under a new id, made in the tracker store (Rasa reads the
-    events back on every message), so each example starts from the same finished screening."""
-    copy = f"fuzz-{uuid.uuid4().hex}"
-    with sqlite3.connect(servers.data_dir / "trackers.db") as db:
-        columns = [row[1] for row in db.execute("PRAGMA table_info(events)")
-                   if row[1] not in ("id", "sender_id")]
-        listed = ", ".join(columns)
-        db.execute(f"INSERT INTO events (sender_id, {listed}) SELECT ?, {listed} FROM events "
-                   "WHERE sender_id = ? ORDER BY id", (copy, sender))
-    return copy
-
-
 @fuzz(examples=90)
-@given(payloads=st.lists(forged_payload(intents_keeping_answers()), min_size=1, max_size=6))
+@given(payloads=st.lists(forged_payload(intents_keeping_answers()), min_size=2, max_size=8))
 def test_forged_payloads_change_no_answer_and_no_verdict(servers, finished, payloads):
     sender = clone(servers, finished["sender"])
     assert {k: v for k, v in stored_slots(servers, sender).items() if k in PATIENT_A
@@ -261,10 +276,17 @@ def test_an_over_long_message_gets_the_safety_message_and_is_not_stored(servers)
     replies = send(servers, sender, text)
     assert len(text) > MAX_MESSAGE_CHARS
     assert replies[0]["text"].startswith("This could be a medical emergency")
-    assert "too long" in replies[-1]["text"]
+    assert "too long" in replies[-1]["text"]  # a new conversation: no question to repeat
     assert stored_slots(servers, sender) == {}  # never reached the conversation store
     assert "Quartermaine" not in new_log(servers, since)
     assert_no_server_error(servers, since, "an over-long message")
+    # Within a screening the open question follows, and nothing changes.
+    patient = advance(servers, 4, "self")
+    question = patient.asked()
+    before = stored_slots(servers, patient.sender)
+    replies = send(servers, patient.sender, "x" * (MAX_MESSAGE_CHARS + 1))
+    assert "too long" in replies[0]["text"] and patient.asked(replies) == question
+    assert stored_slots(servers, patient.sender) == before
     # Just under the limit it is read as usual (and its urgent words still found).
     replies = send(servers, sender, text[-MAX_MESSAGE_CHARS:])
     assert replies[0]["text"].startswith("This could be a medical emergency")
@@ -289,7 +311,7 @@ def test_a_forged_fact_to_change_is_dropped(servers):
 
 def test_typed_rasa_commands_neither_go_silent_nor_undo_answers(servers, finished):
     """/session_start answered nothing; /back would undo the last answer without a word."""
-    sender = finished["sender"]
+    sender = clone(servers, finished["sender"])
     for command in ["/session_start", "/back", "/back@1.0", '/session_start{"age": 30}']:
         send(servers, sender, command)  # a reply, not silence
         answers = {k: v for k, v in stored_slots(servers, sender).items() if k in PATIENT_A}
