@@ -20,6 +20,9 @@ replaces one function or adds one filter; none copies Rasa's code.
   conversation called 'default', and the conversation tables hold 255 characters), or
   `metadata` that is not an object made Rasa answer HTTP 500 or an empty 200 and log the
   message text at ERROR. They now get HTTP 400 naming the field, without echoing it.
+- The REST channel took the conversation's channel name from the request body
+  (`input_channel`), so a client could label its conversation `telegram` in what staff see;
+  it is now always the channel's own name.
 - Slots filled from a typed payload's entities: `fact_to_change` (the 'change' buttons send
   `/change_answer{"fact_to_change": "age"}`) took any value a patient typed, a dict included,
   which then crashed the validation action (no reply at all). It now keeps only the name of
@@ -156,6 +159,12 @@ async def _extract_sender(self: RestInput, request: Request) -> str:
     return str(sender)
 
 
+def _input_channel(self: RestInput, request: Request) -> str:
+    """Always the channel's own name. Rasa reads `input_channel` from the request body, so
+    any REST client could label its conversation `telegram` in what staff review see."""
+    return self.name()
+
+
 def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     for key in REDACTED_KEYS.intersection(event_dict):
         event_dict[key] = "[redacted]"
@@ -184,6 +193,7 @@ def apply() -> None:
     Agent.handle_message = _handle_message
     ActionExtractSlots.run = _extract_slots
     RestInput._extract_sender = _extract_sender
+    RestInput._extract_input_channel = _input_channel
     log_utils._anonymizer = _redact
     endpoints.ClientResponseError.__init__ = _client_response_error_init
     common._filter_warnings = _filter_warnings

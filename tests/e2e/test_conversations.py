@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import pytest
+import requests
 
 from bot.dialogue import content
 from bot.values import UNKNOWN
@@ -236,11 +240,14 @@ def _answers(servers, sender: str) -> dict:
             if v is not None and k not in ("requested_slot", "failed_answers")}
 
 
-def test_logs_hold_no_patient_text(patient, servers):
-    patient.start("self")
-    patient.say("My name is Zebulon Quartermaine and I have myxofibrosarcoma")
-    patient.say("I have chest pain since this morning")
-    log = servers.logs().lower()
-    assert "quartermaine" not in log and "myxofibrosarcoma" not in log
-    assert "chest pain" not in log
-    assert "safety message sent (urgent)" in log  # the event itself is logged, without text
+def test_a_rest_client_cannot_label_its_conversation_as_another_channel(servers):
+    """The channel staff see comes from the channel that received the message, never from
+    the request body (Rasa's REST channel took `input_channel` from it)."""
+    sender = "channel-forger"
+    response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", timeout=60, json={
+        "sender": sender, "message": "hello", "input_channel": "telegram"})
+    assert response.ok and response.json()
+    with sqlite3.connect(servers.data_dir / "trackers.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'",
+                          (sender,)).fetchall()
+    assert [json.loads(data)["input_channel"] for (data,) in rows] == ["rest"]
