@@ -21,7 +21,9 @@ custom tracker store cannot be imported.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -41,9 +43,48 @@ def deletion_requested(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+def use_wal(engine: sa.engine.Engine) -> None:
+    """On SQLite: write-ahead logging, and sync at checkpoints rather than at every commit.
+
+    Measured with py-spy under `make load`: a third of the Rasa server's time went to saving
+    the tracker, half of it in the commit's fsync. In WAL mode with synchronous=NORMAL a commit
+    survives the process being killed (the fault tests kill Rasa mid-screening); only a power
+    loss or an operating-system crash can lose the last commits, never corrupt the file.
+    Readers (the staff pages, the action server) no longer block the writer either. A
+    deployment that cannot accept that uses PostgreSQL, as any multi-user one should.
+    secure_delete overwrites deleted rows, so 'delete my data' does not leave the text in
+    free pages of the file.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.close()
+
+    engine.dispose()  # connections opened before the listener get it when reopened
+
+
+def clear_wal(engine: sa.engine.Engine) -> None:
+    """After a deletion on SQLite, copy the write-ahead log into the file and empty it: the
+    log still holds the pages as they were before the deletion."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 class PrivacySQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` (same constructor, same `events` table) that deletes a conversation
-    instead of saving it when the patient asked for their data to be deleted."""
+    instead of saving it when the patient asked for their data to be deleted, and on SQLite
+    commits in WAL mode (`use_wal`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_wal(self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if deletion_requested(tracker):
@@ -62,4 +103,5 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
                 .delete(synchronize_session=False)
             )
             session.commit()
+        clear_wal(self.engine)
         return deleted

@@ -223,6 +223,7 @@ class Store:
                 events = self._delete_events([sender_id], session)
             found = self._delete_senders(session, [sender_id])
             session.add(AuditEntry(at=now, actor=actor, action="delete_conversation"))
+        self._clear_wal()
         return Deleted(found > 0, events)
 
     def purge(self, older_than_days: int, actor: str, now: datetime | None = None) -> Purged:
@@ -247,6 +248,7 @@ class Store:
                 self._audit_purge(actor, now, older_than_days, conversations, events, False)
             raise
         self._audit_purge(actor, now, older_than_days, conversations, events, True)
+        self._clear_wal()
         return Purged(conversations, events)
 
     def _audit_purge(self, actor: str, now: datetime, days: int, conversations: int,
@@ -273,6 +275,14 @@ class Store:
         expired = {s for s in expired if s not in recorded or s in old_recorded}
         # a conversation recorded long ago whose patient came back keeps everything
         return expired | {s for s in old_recorded if s not in last_event}
+
+    def _clear_wal(self) -> None:
+        """SQLite's write-ahead log keeps the pages as they were before a deletion: fold it
+        into the file (whose deleted rows secure_delete has zeroed) and empty it."""
+        for sql_engine in {self.engine, self.tracker_engine}:
+            if sql_engine.dialect.name == "sqlite":
+                with sql_engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _has_events_table(self) -> bool:
         return sa.inspect(self.tracker_engine).has_table("events")

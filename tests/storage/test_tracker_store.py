@@ -3,6 +3,8 @@ action_delete_data deletes the conversation's events instead of saving them."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -72,6 +74,28 @@ async def test_the_deletion_turn_deletes_every_event_instead_of_saving(db_url, d
     assert stored(db_url, "alice") == []
     assert await store.retrieve("alice") is None  # the next message starts a new conversation
     assert len(stored(db_url, "bob")) == len(first_turn())  # nobody else's
+
+
+async def test_on_sqlite_the_deleted_text_is_gone_from_the_files(tmp_path, domain):
+    """WAL mode keeps old pages in the -wal file and a plain DELETE leaves rows in free pages:
+    secure_delete and a checkpoint after the deletion leave the text nowhere on disk."""
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    store = PrivacySQLTrackerStore(domain, host=url)
+    # another process (the web server, the action server) has the file open, so SQLite does
+    # not fold the log into the file when the store's own connection closes
+    with sqlite3.connect(tmp_path / "trackers.db") as other:
+        other.execute("SELECT count(*) FROM events").fetchone()
+        await store.save(tracker(domain, "alice", first_turn()))
+        await store.save(tracker(domain, "bob", [ActionExecuted("action_listen"),
+                                                 user("hello")]))
+        assert b"Zebulon" in _file_bytes(tmp_path)
+        await store.save(tracker(domain, "alice", first_turn() + delete_turn()))
+        assert b"Zebulon" not in _file_bytes(tmp_path)
+    assert len(stored(url, "bob")) == 2
+
+
+def _file_bytes(folder) -> bytes:
+    return b"".join(path.read_bytes() for path in sorted(folder.glob("trackers.db*")))
 
 
 async def test_after_the_deletion_a_new_conversation_is_saved_normally(db_url, domain):
