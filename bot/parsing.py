@@ -125,7 +125,9 @@ class _Text:
 
 #: "/intent{...}" is Rasa's syntax for a button payload or an injected intent: not words a
 #: person typed, so it states nothing ('/affirm{"diagnosis": "osteosarcoma"}' sets no fact).
-_PAYLOAD = re.compile(r"\s*/[A-Za-z_][\w.-]*\s*(?:\{|$)")
+#: The intent name may be missing: '/{"liposarcoma_type": null}' (found by tests/fuzz) is JSON
+#: typed after a slash, not a sentence that mentions liposarcoma.
+_PAYLOAD = re.compile(r"\s*/(?:[A-Za-z_][\w.-]*)?\s*(?:\{|$)")
 
 
 def _clean(text: object) -> str:
