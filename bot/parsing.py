@@ -125,9 +125,10 @@ class _Text:
 
 #: "/intent{...}" is Rasa's syntax for a button payload or an injected intent: not words a
 #: person typed, so it states nothing ('/affirm{"diagnosis": "osteosarcoma"}' sets no fact).
-#: The intent name may be missing: '/{"liposarcoma_type": null}' (found by tests/fuzz) is JSON
-#: typed after a slash, not a sentence that mentions liposarcoma.
-_PAYLOAD = re.compile(r"\s*/(?:[A-Za-z_][\w.-]*)?\s*(?:\{|$)")
+#: The intent name is anything up to '{' or '@' (Rasa's own payload syntax), or nothing:
+#: '/{"liposarcoma_type": null}' and '/affirm/x{"liposarcoma_type": null}' (both found by
+#: tests/fuzz) are JSON typed after a slash, not sentences that mention liposarcoma.
+_PAYLOAD = re.compile(r"\s*/[^\s{@]*(?:@[\d.]*)?\s*(?:\{|$)")
 
 
 def _clean(text: object) -> str:
