@@ -108,10 +108,14 @@ def _evaluate_part(criterion: Criterion, part: Part, facts: Mapping[str, Any]) -
         return PartResult(criterion, part, STUDY_TEAM, False, {})
     value = rules.evaluate(part.rule, facts)
     status = {True: MET, False: NOT_MET, None: UNKNOWN_STATUS}[value]
-    inclusion = criterion.kind == "inclusion"
-    rules_out = (inclusion and value is False) or (not inclusion and value is True)
     answers = {name: facts[name] for name in sorted(rules.facts_used(part.rule)) if name in facts}
-    return PartResult(criterion, part, status, rules_out, answers)
+    return PartResult(criterion, part, status, rules_out(criterion, status), answers)
+
+
+def rules_out(criterion: Criterion, status: str) -> bool:
+    """An inclusion not met, or an exclusion met, rules the patient out (staff pages read
+    stored statuses with it too)."""
+    return status == (NOT_MET if criterion.kind == "inclusion" else MET)
 
 
 def screen(facts: Mapping[str, Any], trials: Iterable[Trial] | None = None) -> list[TrialResult]:

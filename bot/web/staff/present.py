@@ -16,15 +16,16 @@ from typing import Any
 import yaml
 
 from bot.catalog import load_catalog
-from bot.engine import STUDY_TEAM, VERDICTS
+from bot.engine import STUDY_TEAM, UNKNOWN_STATUS, VERDICTS, rules_out
 from bot.storage.models import Conversation, TrialResult
 from bot.storage.store import ConversationFilter, StorageError
 from bot.trials import Criterion, Trial, load_trials
+from bot.web.patient import INIT_PAYLOAD
 
 CONTENT = Path(__file__).resolve().parent / "content.yaml"
 MAX_TEXT = 200  # characters of a free-text search
-#: What the chat page sends, unseen, to open a conversation (bot/web/patient.py).
-HIDDEN_OPENERS = {"/greet", "/session_start"}
+#: What the chat page sends, unseen, to open a conversation, and Rasa's session start.
+HIDDEN_OPENERS = {INIT_PAYLOAD, "/session_start"}
 
 
 @cache
@@ -242,10 +243,9 @@ def _trial_view(row: TrialResult, override: Any) -> TrialView:
     for criterion in trial.criteria:
         parts = []
         for part in criterion.parts:
-            status = row.criteria.get(part.id, "unknown")
-            rules_out = (status == "not_met") if criterion.kind == "inclusion" \
-                else (status == "met")
-            parts.append(PartView(part.summary, status, rules_out, part.study_team))
+            status = row.criteria.get(part.id, UNKNOWN_STATUS)
+            parts.append(PartView(part.summary, status, rules_out(criterion, status),
+                                  part.study_team))
             if status == STUDY_TEAM and part.study_team and part.study_team not in checks:
                 checks.append(part.study_team)
         criteria.append(CriterionView(criterion, parts))
