@@ -20,6 +20,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -31,8 +32,6 @@ MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
-#: Checked against when the user name is unknown, so that both cost one scrypt.
-_DUMMY_HASH = generate_password_hash("not a password of any account")
 
 
 class LoginRefused(Exception):
@@ -123,7 +122,7 @@ class Accounts:
                 sa.select(StaffAccount).where(StaffAccount.username == name)
             ).scalar_one_or_none()
             if account is None:
-                check_password_hash(_DUMMY_HASH, password or "")
+                check_password_hash(_dummy_hash(), password or "")
                 self.store._audit(session, now, "anonymous", "login_failed", None,
                                   {"reason": "unknown user"})
                 outcome: LoginRefused | None = LoginRefused()
@@ -193,6 +192,13 @@ class Accounts:
         if account is None:
             raise StorageError(f"no staff account {username!r}")
         return account
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the user name is unknown, so that both cost one scrypt; made on
+    first use, not when every storage command imports this module."""
+    return generate_password_hash("not a password of any account")
 
 
 def _digest(token: str) -> str:

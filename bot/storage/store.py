@@ -446,30 +446,29 @@ class Store:
         """A page of conversations, newest first. `after` is the (started_at, id) of the last
         row of the previous page (keyset paging: as fast on page 2,000 as on page 1)."""
         senders = self.senders_saying(filters.text) if filters.text else None
+        return self._page(filters, limit, after, senders)
+
+    def iter_conversations(self, filters: ConversationFilter = ConversationFilter(),
+                           page: int = BATCH) -> Iterator[list[Conversation]]:
+        """Every conversation the filters select, newest first, a page at a time (exports);
+        a text search is run once, not once per page."""
+        senders = self.senders_saying(filters.text) if filters.text else None
+        after = None
+        while rows := self._page(filters, page, after, senders):
+            yield rows
+            after = (rows[-1].started_at, rows[-1].id)
+
+    def _page(self, filters: ConversationFilter, limit: int,
+              after: tuple[datetime, int] | None, senders: list[str] | None
+              ) -> list[Conversation]:
+        """One page of list_query, with what the list and the export show loaded."""
         with self.session() as session:
             return list(session.execute(
                 list_query(filters, limit, after, senders)
                 .options(selectinload(Conversation.tags),
+                         selectinload(Conversation.overrides),
                          selectinload(Conversation.contact_requests))
             ).scalars())
-
-    def iter_conversations(self, filters: ConversationFilter = ConversationFilter(),
-                           page: int = BATCH) -> Iterator[list[Conversation]]:
-        """Every conversation the filters select, newest first, a page at a time (exports)."""
-        senders = self.senders_saying(filters.text) if filters.text else None
-        after = None
-        while True:
-            with self.session() as session:
-                rows = list(session.execute(
-                    list_query(filters, page, after, senders)
-                    .options(selectinload(Conversation.tags),
-                             selectinload(Conversation.overrides),
-                             selectinload(Conversation.contact_requests))
-                ).scalars())
-            if not rows:
-                return
-            yield rows
-            after = (rows[-1].started_at, rows[-1].id)
 
     def latest_facts(self, conversation_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """conversation id -> the facts of its latest result (exports)."""

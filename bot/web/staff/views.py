@@ -19,6 +19,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    g,
     redirect,
     render_template,
     request,
@@ -67,7 +68,7 @@ def conversations() -> Response | str:
 
 def _list_context() -> dict:
     return {"trials": present.trials_by_id(), "verdicts": VERDICTS, "channels": CHANNELS,
-            "words": present.words(), "staff": auth.g.staff}
+            "words": present.words(), "staff": g.staff}
 
 
 #: What a review action says once saved (the redirect's ?done=...).
@@ -95,7 +96,7 @@ def _conversation_page(sender_id: str, done: str | None = None, error: str | Non
     latest = found.results[-1] if found.results else None
     return render_template(
         "staff/conversation.html", conversation=found, words=present.words(),
-        staff=auth.g.staff, verdicts=VERDICTS, done=done, error=error,
+        staff=g.staff, verdicts=VERDICTS, done=done, error=error,
         turns=present.transcript(store().transcript_events(sender_id)),
         facts=present.facts_in_words(latest.facts) if latest else [],
         trials=present.trial_views(latest.trials, found.overrides) if latest else [],
@@ -212,5 +213,5 @@ def summary() -> str:
     for week, nct_id, verdict, count in rows:
         weeks.setdefault(week, {}).setdefault(nct_id, {})[verdict] = count
     return render_template("staff/summary.html", weeks=weeks, trials=present.trials_by_id(),
-                           verdicts=VERDICTS, words=present.words(), staff=auth.g.staff,
+                           verdicts=VERDICTS, words=present.words(), staff=g.staff,
                            since=since)
