@@ -26,16 +26,15 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import requests
-import sqlalchemy as sa
 
 from bot.storage import db
 from bot.storage.accounts import Accounts
-from bot.storage.models import Conversation
 from bot.storage.store import Store
 from tests.patients import A, B
 from tests.postgres_server import throwaway_postgres
 from tests.servers import ROOT, free_port
-from tests.storage.synthetic import populate
+from tests.storage.helpers import staff_signed_in
+from tests.storage.synthetic import page_start, populate
 
 PASSWORD = "benchmark password"
 LIST_PAGES = {
@@ -104,12 +103,8 @@ def bench(name: str, url: str, count: int, repeat: int) -> None:
 
 
 def deep_page_token(url: str, page: int) -> str:
-    with Store(url).session() as session:
-        row = session.execute(
-            sa.select(Conversation.started_at, Conversation.id)
-            .order_by(Conversation.started_at.desc(), Conversation.id.desc())
-            .offset(50 * page).limit(1)).one()
-    return f"{row.started_at.isoformat()}_{row.id}"
+    started_at, row_id = page_start(Store(url), page)
+    return f"{started_at.isoformat()}_{row_id}"
 
 
 @contextlib.contextmanager
@@ -132,12 +127,8 @@ def web_server(url: str) -> Iterator[str]:
 
 
 def signed_in(base: str) -> requests.Session:
-    session = requests.Session()
-    form = session.get(f"{base}/staff/login", timeout=30).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    response = session.post(f"{base}/staff/login", timeout=30, data={
-        "username": "bench", "password": PASSWORD, "csrf_token": token})
-    response.raise_for_status()
+    session, landed = staff_signed_in(base, "bench", PASSWORD)
+    landed.raise_for_status()
     return session
 
 

@@ -19,6 +19,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
 
 from bot.engine import screen
 from bot.storage import db, migrate
@@ -46,18 +47,8 @@ def variants() -> list[tuple[dict, list[dict]]]:
     return found
 
 
-#: Rasa's tracker-store table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), created the
-#: same way when the synthetic database has none yet.
-EVENTS = sa.Table(
-    "events", sa.MetaData(),
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("type_name", sa.String(255), nullable=False),
-    sa.Column("timestamp", sa.Float),
-    sa.Column("intent_name", sa.String(255)),
-    sa.Column("action_name", sa.String(255)),
-    sa.Column("data", sa.Text),
-)
+#: Rasa's tracker-store table, Rasa's own definition (created the same way if missing).
+EVENTS = SQLTrackerStore.SQLEvent.__table__
 WORDS = ("hello", "yes", "no", "not sure", "my son", "my daughter", "leiomyosarcoma",
          "osteosarcoma", "chemotherapy", "I had surgery last year", "lungs", "tired")
 
@@ -93,7 +84,7 @@ def populate(url: str, count: int, seed: int = 7, transcripts: bool = False) -> 
     migrate.upgrade(url)
     engine = db.engine_for(url)
     if transcripts:
-        EVENTS.metadata.create_all(engine)
+        EVENTS.create(engine, checkfirst=True)
     rng = random.Random(seed)
     kinds = variants()
     with engine.begin() as connection:
@@ -135,8 +126,7 @@ def populate(url: str, count: int, seed: int = 7, transcripts: bool = False) -> 
                 connection.execute(sa.insert(ContactRequest.__table__), contacts)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            for table in ("conversations", "screening_results") + (
-                    ("events",) if transcripts else ()):
+            for table in ("conversations", "screening_results"):
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))")
@@ -173,12 +163,7 @@ def time_pages(url: str, repeat: int = 5) -> dict[str, float]:
             store.latest_verdicts([r.id for r in rows])
             samples.append((time.perf_counter() - started) * 1000)
         timings[f"{name} ({len(rows)} rows)"] = statistics.median(samples)
-    with store.session() as session:
-        anchor = session.execute(
-            sa.select(Conversation.started_at, Conversation.id)
-            .order_by(Conversation.started_at.desc(), Conversation.id.desc())
-            .offset(50 * 1000).limit(1)
-        ).one_or_none()
+    anchor = page_start(store, 1000)
     if anchor is not None:
         samples = []
         for _ in range(repeat):
@@ -187,6 +172,18 @@ def time_pages(url: str, repeat: int = 5) -> dict[str, float]:
             samples.append((time.perf_counter() - started) * 1000)
         timings["page 1,000 by keyset"] = statistics.median(samples)
     return timings
+
+
+def page_start(store: Store, page: int, size: int = 50) -> tuple[datetime, int] | None:
+    """The (started_at, id) keyset position where page `page` (from 0) of the unfiltered
+    list starts, or None when the list is shorter."""
+    with store.session() as session:
+        row = session.execute(
+            sa.select(Conversation.started_at, Conversation.id)
+            .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+            .offset(size * page).limit(1)
+        ).one_or_none()
+    return None if row is None else (row.started_at, row.id)
 
 
 def main() -> None:

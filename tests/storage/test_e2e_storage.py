@@ -7,7 +7,6 @@ Both server sets start at once (module scope) to halve the wait for the Rasa mod
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from bot.storage.store import Store
 from tests.patients import PATIENT_A
 from tests.rest_patient import RestPatient
 from tests.servers import Servers, running_servers
-from tests.storage.helpers import event_rows, rows_mentioning
+from tests.storage.helpers import event_rows, rows_mentioning, staff_signed_in
 
 SECRET = "Zebulon Quartermaine"
 
@@ -156,13 +155,9 @@ def test_the_review_pages_show_what_the_action_server_stored(server):
     nct_id, verdict = next(iter(verdicts.items()))
     Accounts(Store(server.url)).create("coordinator", "review password 1")
 
-    staff = requests.Session()
+    staff, signed_in = staff_signed_in(server.servers.web_url, "coordinator",
+                                       "review password 1")
     base = f"{server.servers.web_url}/staff"
-    form = staff.get(f"{base}/login", timeout=30).text
-    signed_in = staff.post(f"{base}/login", data={
-        "username": "coordinator", "password": "review password 1",
-        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)},
-        timeout=30)
     assert signed_in.ok and "Conversations" in signed_in.text
     listed = staff.get(f"{base}/", params={"trial": nct_id, "verdict": verdict}, timeout=30)
     assert f"/staff/conversations/{patient.sender}" in listed.text
