@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.simulate import random_patient  # noqa: E402
 from scripts.evaluate_nlu import evaluate  # noqa: E402
+from scripts.stats import percentile  # noqa: E402
 from tests.rest_patient import RestPatient  # noqa: E402
 from tests.servers import running_servers  # noqa: E402
 
@@ -51,8 +52,8 @@ def play(base_url: str, patients: list[dict], concurrency: int) -> dict:
         "questions_mean": statistics.mean(questions),
         "questions_max": max(questions),
         "turns": len(latencies),
-        "p50_ms": 1000 * latencies[len(latencies) // 2],
-        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)],
+        "p50_ms": 1000 * percentile(latencies, 0.5),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
         "max_ms": 1000 * latencies[-1],
         "turns_per_s": len(latencies) / elapsed,
     }

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.catalog import load_catalog
 from bot.engine import next_question, screen
 from bot.simulate import interview, random_patient
+from scripts.stats import percentile
 
 
 def main() -> None:
@@ -53,7 +54,7 @@ def main() -> None:
               f"max {max(values)}")
     print("verdicts: " + ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
     print(f"next_question: mean {statistics.mean(timings):.2f} ms, "
-          f"p95 {sorted(timings)[int(len(timings) * 0.95)]:.2f} ms, max {max(timings):.2f} ms")
+          f"p95 {percentile(sorted(timings), 0.95):.2f} ms, max {max(timings):.2f} ms")
     print(f"total time: {elapsed:.1f} s")
 
 

@@ -30,6 +30,7 @@ import requests
 from bot.storage import db
 from bot.storage.accounts import Accounts
 from bot.storage.store import Store
+from scripts.stats import percentile
 from tests.patients import A, B
 from tests.postgres_server import throwaway_postgres
 from tests.servers import ROOT, free_port
@@ -146,8 +147,7 @@ def once(session: requests.Session, url: str, query: dict) -> float:
 
 
 def report(label: str, samples: list[float]) -> None:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    p95 = percentile(sorted(samples), 0.95)
     print(f"  {label:45s} median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms",
           flush=True)
 

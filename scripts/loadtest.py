@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import random
 import sys
@@ -48,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.dialogue import content  # noqa: E402
 from bot.simulate import random_patient  # noqa: E402
+from scripts.stats import percentile  # noqa: E402
 from tests.rest_patient import RestPatient  # noqa: E402
 
 CHANNELS = ("rest", "socketio")
@@ -124,13 +124,6 @@ class Report:
         for error, count in Counter(self.errors).most_common(5):
             lines.append(f"  error x{count}: {error[:300]}")
         return lines
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of sorted values (0.0 when there are none)."""
-    if not values:
-        return 0.0
-    return values[min(len(values) - 1, max(0, math.ceil(fraction * len(values)) - 1))]
 
 
 def ms(values: list[float], fraction: float) -> float:
