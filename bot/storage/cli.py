@@ -1,6 +1,8 @@
 """`python -m bot.storage COMMAND`: the project's tables and conversation retention.
 
     migrate                      create or upgrade the project's tables (idempotent)
+                                 and give conversations stored before channel namespaces
+                                 their namespaced id (bot/storage/legacy_ids.py)
     migrate --sql                print the SQL instead, for a database administrator
     purge --older-than-days N    delete conversations with no activity for N days, from Rasa's
                                  tracker store and the project's tables (audit-logged)
@@ -29,7 +31,8 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.storage import db, migrate
+from bot.settings import load_settings
+from bot.storage import db, legacy_ids, migrate
 from bot.storage.accounts import Accounts
 from bot.storage.store import StorageError, Store
 
@@ -75,6 +78,14 @@ def _migrate(args: argparse.Namespace) -> int:
     before, after = migrate.upgrade(url)
     change = "already current" if before == after else f"upgraded from {before or 'empty'}"
     print(f"{db.redacted(url)}: project tables at version {after} ({change})")
+    secret = load_settings().conversation_id_secret
+    if secret:
+        renamed = legacy_ids.rename_legacy_ids(secret)
+        if renamed.renamed or renamed.skipped:
+            print(f"conversation ids: {renamed.renamed} renamed to their channel's namespace, "
+                  f"{renamed.skipped} without a message left as they were")
+    else:
+        print("conversation ids: not checked (CONVERSATION_ID_SECRET is not set)")
     return 0
 
 
