@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Secrets generated for `make run` when the environment has none, kept with the data they key.
+GENERATED_SECRETS = "secrets.env"
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,24 @@ class Settings:
     staff_session_idle: timedelta = timedelta(minutes=30)
     staff_session_lifetime: timedelta = timedelta(hours=12)
     staff_cookie_secure: str = "auto"  # auto (when the request is HTTPS), true or false
+    # secrets (bot/generated_secrets.py makes the internal ones for `make run` when unset)
+    conversation_id_secret: str = ""  # HMAC key of platform ids (bot/identity.py)
+    web_session_secret: str = ""  # signs the website's session ids (bot/web_session.py)
+    action_server_secret: str = ""  # Rasa sends it to the action server on every call
+    rest_channel_token: str = ""  # the REST channel is off unless it is set
+    action_max_body_bytes: int = 4 * 1024 * 1024  # larger action-server requests get 413
+
+
+#: The secrets a server needs, with the least length accepted.
+INTERNAL_SECRETS = ("CONVERSATION_ID_SECRET", "WEB_SESSION_SECRET", "ACTION_SERVER_SECRET")
+MIN_SECRET_LENGTH = 16
 
 
 def load_settings() -> Settings:
     """Read `.env` (without overriding real environment variables), then the environment."""
     load_dotenv(ROOT / ".env", override=False)
     data_dir = Path(os.environ.get("DATA_DIR", ROOT / "var"))
+    load_dotenv(data_dir / GENERATED_SECRETS, override=False)
     rasa_port = _port("RASA_PORT", 5005)
     web_port = _port("WEB_PORT", 8080)
     return Settings(
@@ -57,7 +71,20 @@ def load_settings() -> Settings:
         staff_session_idle=timedelta(minutes=_positive("STAFF_SESSION_IDLE_MINUTES", 30)),
         staff_session_lifetime=timedelta(hours=_positive("STAFF_SESSION_HOURS", 12)),
         staff_cookie_secure=_choice("STAFF_COOKIE_SECURE", ("auto", "true", "false")),
+        conversation_id_secret=_secret("CONVERSATION_ID_SECRET"),
+        web_session_secret=_secret("WEB_SESSION_SECRET"),
+        action_server_secret=_secret("ACTION_SERVER_SECRET"),
+        rest_channel_token=_secret("REST_CHANNEL_TOKEN"),
+        action_max_body_bytes=_positive("ACTION_MAX_BODY_BYTES", 4 * 1024 * 1024),
     )
+
+
+def _secret(name: str) -> str:
+    """A secret from the environment: empty when unset, refused when set but too short."""
+    raw = os.environ.get(name, "").strip()
+    if raw and len(raw) < MIN_SECRET_LENGTH:
+        raise SystemExit(f"error: {name} must be at least {MIN_SECRET_LENGTH} characters")
+    return raw
 
 
 def _positive(name: str, default: int) -> int:

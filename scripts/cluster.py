@@ -39,6 +39,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.generated_secrets import ensure_internal_secrets  # noqa: E402
 from rasa_extensions.credentials import write_effective_credentials  # noqa: E402
 from scripts.run import _terminate  # noqa: E402
 from tests.postgres_server import PostgresUnavailable, throwaway_postgres  # noqa: E402
@@ -52,8 +53,9 @@ INSTALL_HINT = "Debian: apt-get install -y nginx redis-server postgresql (.ci/ru
 
 @dataclass(frozen=True)
 class Cluster:
-    url: str  # nginx, the public entry: REST, socket.io, messaging webhooks
-    web_url: str  # the chat page (its origin is allowed to use socket.io)
+    url: str  # nginx, the public entry: socket.io, messaging webhooks, the web pages
+    web_url: str  # the web server itself (chat page, staff pages)
+    internal_url: str  # nginx's internal listener: the REST channel (and HTTP API, if on)
     rasa_urls: tuple[str, ...]
     action_urls: tuple[str, ...]
     action_endpoint: str  # nginx's internal listener in front of the action servers
@@ -70,7 +72,8 @@ class Cluster:
                          for path in sorted((self.work_dir / "logs").glob("*.log")))
 
     def describe(self) -> str:
-        return (f"nginx {self.url} -> Rasa {', '.join(self.rasa_urls)}; actions via "
+        return (f"nginx {self.url} (internal {self.internal_url}) -> Rasa "
+                f"{', '.join(self.rasa_urls)}; actions via "
                 f"{self.action_endpoint} -> {', '.join(self.action_urls)}; web {self.web_url}; "
                 f"PostgreSQL {self.db_url}; Redis {self.redis_url.split('@')[-1]}; files "
                 f"{self.work_dir}")
@@ -83,17 +86,21 @@ def require(binary: str, *candidates: str) -> str:
     raise SystemExit(f"error: {binary} not found. {INSTALL_HINT}")
 
 
-def render_nginx(run_dir: Path, listen: int, action_listen: int, rasa_ports: list[int],
-                 action_ports: list[int]) -> Path:
-    """deploy/nginx.conf.template with this machine's ports, written into run_dir."""
+def render_nginx(run_dir: Path, ports: NginxPorts, rasa_ports: list[int],
+                 action_ports: list[int], webhooks: list[str]) -> Path:
+    """deploy/nginx.conf.template with this machine's ports and the messaging channels that
+    are on (`webhooks`, e.g. ["telegram", "wechat"]), written into run_dir."""
 
     def servers(ports: list[int]) -> str:
         return "\n".join(f"        server {HOST}:{port} max_fails=3 fail_timeout=10s;"
                          for port in ports)
 
     text = (DEPLOY / "nginx.conf.template").read_text()
-    for key, value in {"RUN_DIR": str(run_dir), "LISTEN": f"{HOST}:{listen}",
-                       "ACTION_LISTEN": f"{HOST}:{action_listen}",
+    for key, value in {"RUN_DIR": str(run_dir), "LISTEN": f"{HOST}:{ports.public}",
+                       "INTERNAL_LISTEN": f"{HOST}:{ports.internal}",
+                       "ACTION_LISTEN": f"{HOST}:{ports.actions}",
+                       "WEB_SERVER": f"{HOST}:{ports.web}",
+                       "WEBHOOK_LOCATIONS": webhook_locations(webhooks),
                        "RASA_SERVERS": servers(rasa_ports),
                        "ACTION_SERVERS": servers(action_ports)}.items():
         text = text.replace("{{" + key + "}}", value)
@@ -102,6 +109,35 @@ def render_nginx(run_dir: Path, listen: int, action_listen: int, rasa_ports: lis
     config = run_dir / "nginx.conf"
     config.write_text(text)
     return config
+
+
+@dataclass(frozen=True)
+class NginxPorts:
+    public: int  # patients' browsers and the platforms
+    internal: int  # REST channel and HTTP API (private network)
+    actions: int  # the action servers (private network)
+    web: int  # the web server behind the public listener
+
+
+def webhook_locations(channels: list[str]) -> str:
+    """An exact location per messaging webhook that is on (nothing when none is)."""
+    return "".join(
+        f"        location = /webhooks/{name}/webhook {{\n"
+        "            proxy_pass http://rasa;\n"
+        '            proxy_set_header Connection "";\n'
+        "        }\n" for name in channels)
+
+
+def messaging_webhooks(effective_credentials: Path) -> list[str]:
+    """The URL names of the messaging channels in an effective credentials file: the module
+    of each channel class is its webhook's name (rasa_extensions.channels.telegram.* ->
+    /webhooks/telegram/webhook)."""
+    import yaml
+
+    channels = yaml.safe_load(effective_credentials.read_text()) or {}
+    return sorted(name.split(".")[-2] for name in channels
+                  if name.startswith("rasa_extensions.channels.")
+                  and name.split(".")[-2] not in ("rest", "web"))
 
 
 class Processes:
@@ -163,18 +199,22 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: 
             raise SystemExit(f"error: {error}") from None
         db_url = postgres.create_database("screening")
 
-        listen, action_listen, web_port, redis_port = (free_port() for _ in range(4))
+        ports = NginxPorts(*(free_port() for _ in range(4)))
+        web_port, redis_port = ports.web, free_port()
         redis_password = secrets.token_hex(16)
         rasa_ports = [free_port() for _ in range(rasa_servers)]
         action_ports = [free_port() for _ in range(action_servers)]
         cluster = Cluster(
-            url=f"http://{HOST}:{listen}", web_url=f"http://{HOST}:{web_port}",
+            url=f"http://{HOST}:{ports.public}", web_url=f"http://{HOST}:{web_port}",
+            internal_url=f"http://{HOST}:{ports.internal}",
             rasa_urls=tuple(f"http://{HOST}:{port}" for port in rasa_ports),
             action_urls=tuple(f"http://{HOST}:{port}" for port in action_ports),
-            action_endpoint=f"http://{HOST}:{action_listen}/webhook",
+            action_endpoint=f"http://{HOST}:{ports.actions}/webhook",
             db_url=db_url, redis_url=f"redis://:{redis_password}@{HOST}:{redis_port}/1",
             work_dir=work)
-        origins = [cluster.web_url, f"http://localhost:{web_port}"]
+        origins = [cluster.url, cluster.web_url, f"http://localhost:{web_port}"]
+        ensure_internal_secrets(work / "data")  # every server of the cluster shares them
+        os.environ.setdefault("REST_CHANNEL_TOKEN", secrets.token_urlsafe(24))
         env = {
             **os.environ,
             "DATA_DIR": str(work / "data"),
@@ -183,7 +223,7 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: 
             "ACTION_SERVER_URL": cluster.action_endpoint,
             "REDIS_HOST": HOST, "REDIS_PORT": str(redis_port), "REDIS_DB": "1",
             "REDIS_PASSWORD": redis_password,
-            "SANIC_HOST": HOST,
+            "ACTION_HOST": HOST,
             "WEB_HOST": HOST, "WEB_PORT": str(web_port),
             "RASA_PUBLIC_URL": cluster.url,
             "ALLOWED_ORIGINS": ",".join(origins),
@@ -202,9 +242,10 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: 
         processes.start("redis", [redis_server, str(redis_conf)], env)
         for index, port in enumerate(action_ports, 1):
             processes.start(f"action-{index}", [
-                str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                str(BIN / "python"), "-m", "rasa_extensions.action_server",
                 "--port", str(port)], env)
-        config = render_nginx(work / "nginx", listen, action_listen, rasa_ports, action_ports)
+        config = render_nginx(work / "nginx", ports, rasa_ports, action_ports,
+                              messaging_webhooks(credentials))
         processes.start("nginx", [nginx, "-p", str(work / "nginx"), "-c", str(config),
                                   "-e", str(work / "nginx" / "error.log")], env)
 
@@ -224,7 +265,8 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: 
             processes.wait_for(url, lambda url=url: _up(f"{url}/health"))
         for url in cluster.rasa_urls:
             processes.wait_for(url, lambda url=url: _up(f"{url}/webhooks/rest/"))
-        processes.wait_for("nginx", lambda: _up(f"{cluster.url}/webhooks/rest/"))
+        processes.wait_for("nginx", lambda: _up(f"{cluster.internal_url}/webhooks/rest/"))
+        processes.wait_for("nginx (web)", lambda: _up(f"{cluster.url}/healthz"))
         processes.wait_for("nginx (actions)",
                            lambda: _up(cluster.action_endpoint.replace("/webhook", "/health")))
         processes.wait_for("web server", lambda: _up(f"{cluster.web_url}/healthz"))
@@ -247,7 +289,8 @@ def main() -> int:
           flush=True)
     with running_cluster(args.rasa_servers, args.action_servers, args.keep_files) as cluster:
         print(f"up: {cluster.describe()}\nchat page {cluster.web_url}/ ; REST "
-              f"{cluster.url}/webhooks/rest/webhook ; Ctrl-C stops everything", flush=True)
+              f"{cluster.internal_url}/webhooks/rest/webhook with 'Authorization: Bearer "
+              f"{os.environ['REST_CHANNEL_TOKEN']}' ; Ctrl-C stops everything", flush=True)
         try:
             while True:
                 time.sleep(1)

@@ -49,6 +49,7 @@ from bot.dialogue import content  # noqa: E402
 from bot.simulate import random_patient  # noqa: E402
 from scripts.stats import percentile  # noqa: E402
 from tests.rest_patient import RestPatient  # noqa: E402
+from tests.servers import rest_headers, rest_id  # noqa: E402
 
 CHANNELS = ("rest", "socketio")
 P95_LIMIT_S = 1.0
@@ -61,12 +62,15 @@ class Target:
     origin: str | None  # an origin in ALLOWED_ORIGINS, sent by socket.io clients
     transports: tuple[str, ...] | None = None  # socket.io: None = polling, then websocket
     timeout: float = 60.0
+    rest_url: str | None = None  # where the REST channel is, if not at `url` (the cluster's
+    # internal listener: the public one passes no REST)
 
 
 @dataclass
 class Conversation:
     channel: str
     sender: str
+    conversation_id: str = ""  # as the server stores it (set when the connection opens)
     sent: list[str] = field(default_factory=list)  # every message sent, in order
     latencies: list[float] = field(default_factory=list)  # seconds, one per complete turn
     script: RestPatient | None = None  # the transcript and the scripted answers
@@ -150,8 +154,9 @@ def answers(script: RestPatient, truth: dict[str, Any], max_turns: int = 60) -> 
 
 class RestConnection:
     def __init__(self, target: Target, http: aiohttp.ClientSession, sender: str) -> None:
-        self.url = f"{target.url}/webhooks/rest/webhook"
+        self.url = f"{target.rest_url or target.url}/webhooks/rest/webhook"
         self.http, self.sender = http, sender
+        self.conversation_id = rest_id(sender)
         self.timeout = aiohttp.ClientTimeout(total=target.timeout)
 
     async def open(self) -> None:
@@ -159,7 +164,8 @@ class RestConnection:
 
     async def turn(self, text: str) -> list[dict[str, Any]]:
         payload = {"sender": self.sender, "message": text}
-        async with self.http.post(self.url, json=payload, timeout=self.timeout) as response:
+        async with self.http.post(self.url, json=payload, timeout=self.timeout,
+                                  headers=rest_headers()) as response:
             if response.status != 200:
                 raise RuntimeError(f"HTTP {response.status}: {(await response.text())[:200]}")
             replies = await response.json()
@@ -174,6 +180,7 @@ class SocketIOConnection:
 
     def __init__(self, target: Target, sender: str) -> None:
         self.target, self.sender = target, sender
+        self.conversation_id = sender
         self.client = socketio.AsyncClient(reconnection=False)
         self.buffer: list[dict[str, Any]] = []
         self.confirmed = asyncio.Event()
@@ -222,6 +229,7 @@ async def play(connection: RestConnection | SocketIOConnection, conversation: Co
     script = conversation.script
     try:
         await connection.open()
+        conversation.conversation_id = connection.conversation_id
         for text in answers(script, truth):
             if time.monotonic() >= deadline:
                 return
@@ -308,6 +316,7 @@ def main() -> None:
                        help="start scripts/cluster.py's cluster (nginx, 2 Rasa, 2 action "
                             "servers, PostgreSQL, Redis) and load it")
     parser.add_argument("--origin", help="Origin header for socket.io (one of ALLOWED_ORIGINS)")
+    parser.add_argument("--rest-url", help="the REST channel, when not at --url")
     parser.add_argument("--channels", default=",".join(CHANNELS),
                         help="comma-separated: rest, socketio (default both)")
     parser.add_argument("--transport", choices=["default", "websocket", "polling"],
@@ -326,12 +335,12 @@ def main() -> None:
     transports = None if args.transport == "default" else (args.transport,)
 
     with ExitStack() as stack:
-        url, origin = args.url, args.origin
+        url, origin, rest_url = args.url, args.origin, args.rest_url
         if args.cluster:
             from scripts.cluster import running_cluster
 
             cluster = stack.enter_context(running_cluster())
-            url, origin = cluster.url, origin or cluster.web_url
+            url, origin, rest_url = cluster.url, origin or cluster.web_url, cluster.internal_url
             print(f"cluster: {cluster.describe()}")
         elif not url:
             from tests.servers import running_servers
@@ -340,7 +349,8 @@ def main() -> None:
             servers = stack.enter_context(running_servers(data))
             url, origin = servers.rasa_url, origin or servers.web_url
             print(f"servers started here: Rasa {url}, SQLite tracker store")
-        target = Target(url.rstrip("/"), origin, transports, args.timeout)
+        target = Target(url.rstrip("/"), origin, transports, args.timeout,
+                        rest_url.rstrip("/") if rest_url else None)
         print(f"target {target.url}, channels {', '.join(channels)}, socket.io transports "
               f"{args.transport}, {args.duration:.0f} s per run", flush=True)
         if args.ramp:

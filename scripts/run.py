@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.catalog import CatalogError, load_catalog  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
+from bot.generated_secrets import ensure_internal_secrets  # noqa: E402
+from bot.settings import Settings, load_settings  # noqa: E402
 from bot.trials import TrialDataError, load_trials  # noqa: E402
 from rasa_extensions import http_api  # noqa: E402
 from rasa_extensions.credentials import write_effective_credentials  # noqa: E402
@@ -34,11 +35,14 @@ LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s - %(message)s"
 
 
 def commands() -> dict[str, list[str]]:
-    settings = load_settings()
     http_api.api_arguments(os.environ)  # refuses an HTTP API without authentication
+    generated = ensure_internal_secrets(load_settings().data_dir)
+    if generated:
+        print(f"Generated {', '.join(generated)} into DATA_DIR/secrets.env (kept for later "
+              "starts; set them in the environment to run several machines).", flush=True)
+    settings = load_settings()
     action_url = f"http://{settings.action_host}:{settings.action_port}/webhook"
     os.environ.setdefault("ACTION_SERVER_URL", action_url)
-    os.environ.setdefault("SANIC_HOST", settings.action_host)
     os.environ.setdefault("DATA_DIR", str(settings.data_dir))
     os.environ.setdefault("TRACKER_DB_URL", f"sqlite:///{settings.data_dir / 'trackers.db'}")
     os.environ.setdefault("DATABASE_URL", os.environ["TRACKER_DB_URL"])
@@ -48,7 +52,7 @@ def commands() -> dict[str, list[str]]:
     )
     return {
         "action server": [
-            str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+            str(BIN / "python"), "-m", "rasa_extensions.action_server",
             "--port", str(settings.action_port),
         ],
         "rasa server": [
@@ -59,6 +63,16 @@ def commands() -> dict[str, list[str]]:
         ],
         "web server": [str(BIN / "python"), "-m", "bot.web"],
     }
+
+
+def rest_channel_notice(settings: Settings) -> str:
+    if not settings.rest_channel_token:
+        return ("REST channel: off (for integrations and tests; set REST_CHANNEL_TOKEN in .env, "
+                "at least 16 characters, to turn it on).")
+    return ("REST channel: on. Send the token from .env with every request:\n"
+            f"  curl -s localhost:{settings.rasa_port}/webhooks/rest/webhook "
+            '-H "Authorization: Bearer $REST_CHANNEL_TOKEN" '
+            """-d '{"sender": "demo", "message": "hello"}'""")
 
 
 def check_trial_data() -> None:
@@ -76,6 +90,7 @@ def main() -> int:
     check_trial_data()
     servers = commands()
     print(http_api.describe(os.environ), flush=True)
+    print(rest_channel_notice(load_settings()), flush=True)
     # The project's tables are created or upgraded before anything writes to them.
     subprocess.run([str(BIN / "python"), "-m", "bot.storage", "migrate"], cwd=ROOT, check=True)
     processes = {

@@ -18,6 +18,7 @@ import requests
 from bot.catalog import AUDIENCES, load_catalog
 from bot.dialogue import content
 from bot.values import AUDIENCE, CONSENT, UNKNOWN
+from tests.servers import rest_headers, rest_id
 
 RESULT_TYPE = "screening_result"
 
@@ -39,11 +40,17 @@ class RestPatient:
     transcript: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
 
+    @property
+    def conversation_id(self) -> str:
+        """The id the server stores this conversation under."""
+        return rest_id(self.sender)
+
     def say(self, text: str) -> list[dict[str, Any]]:
         started = time.perf_counter()
         response = requests.post(
             f"{self.base_url}/webhooks/rest/webhook",
             json={"sender": self.sender, "message": text},
+            headers=rest_headers(),
             timeout=60,
         )
         self.latencies.append(time.perf_counter() - started)

@@ -8,6 +8,7 @@ server's chat page connects to the Rasa server at `rasa_url`.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -20,9 +21,30 @@ from pathlib import Path
 
 import requests
 
+from bot.identity import REST, conversation_id
+from bot.settings import INTERNAL_SECRETS
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
 BIN = Path(sys.executable).parent
+
+#: The secrets of the servers tests and benchmarks start, and the REST channel's token, which
+#: their clients send. Set in this process's environment, so every server started from it
+#: (and the cluster) shares them.
+SECRETS = {
+    name: os.environ.setdefault(name, secrets.token_urlsafe(24))
+    for name in (*INTERNAL_SECRETS, "REST_CHANNEL_TOKEN")
+}
+
+
+def rest_headers() -> dict[str, str]:
+    """What a REST client must send: the channel's bearer token."""
+    return {"Authorization": f"Bearer {SECRETS['REST_CHANNEL_TOKEN']}"}
+
+
+def rest_id(sender: str) -> str:
+    """The conversation id the server gives a REST `sender` (bot/identity.py)."""
+    return conversation_id(REST, sender, secret="")
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,7 @@ def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None) -> 
         "WEB_PORT": str(web_port),
         "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
         "ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port},http://localhost:{web_port}",
+        **SECRETS,
         **(extra_env or {}),
     }
     log_path = data_dir / "servers.log"

@@ -14,6 +14,8 @@ migrate`), never by `create_all`. Change a table here, then add a migration.
                          it happened)
     staff_accounts       staff logins: password hash, failed attempts, lockout
     staff_sessions       signed-in staff: a hash of the session cookie, its CSRF token, expiry
+    seen_platform_messages  platform message ids already processed (webhook retries, replays)
+    revoked_web_sessions    website session ids ended by 'delete my data' or 'end chat'
 
 Times are UTC. Conversations are keyed by `sender_id` (Rasa's conversation id); every other
 table refers to `conversations.id`, so deleting a conversation deletes everything about it.
@@ -280,3 +282,32 @@ class StaffSession(Base):
     account = relationship("StaffAccount")
 
     __table_args__ = (sa.Index(None, "account_id"), sa.Index(None, "expires_at"))
+
+
+class SeenPlatformMessage(Base):
+    """A messaging platform's id for a message already processed (Twilio MessageSid, Messenger
+    mid, WeChat MsgId, Telegram update_id), so that a retry or a replay, on any server, is
+    processed once. Kept for a window longer than any platform retries
+    (bot/storage/seen_messages.py)."""
+
+    __tablename__ = "seen_platform_messages"
+
+    channel = sa.Column(sa.String(16), primary_key=True)
+    message_id = sa.Column(sa.String(128), primary_key=True)
+    seen_at = sa.Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (sa.Index(None, "seen_at"),)
+
+
+class RevokedWebSession(Base):
+    """A website session id that may never be used again ('delete my data', 'end chat'):
+    its signed proof stays valid until it expires, so the id is refused until then. Only a
+    hash of the id is kept."""
+
+    __tablename__ = "revoked_web_sessions"
+
+    session_hash = sa.Column(sa.String(64), primary_key=True)
+    revoked_at = sa.Column(UTCDateTime, nullable=False)
+    expires_at = sa.Column(UTCDateTime, nullable=False)  # the proof's expiry: purged after it
+
+    __table_args__ = (sa.Index(None, "expires_at"),)

@@ -6,6 +6,11 @@ channel, then sends everything the assistant said in that turn, formatted for th
 (formatting.py). Collecting the turn lets SMS and WeChat send it as one message, and keeps the
 order of messages on every app.
 
+Conversation ids: each channel names its conversations `<namespace>:<keyed hash of the
+platform id>` (bot/identity.py, `conversation_for`), never the phone number or account id
+itself, and replies still go to the platform id from the request. A message the platform sends
+again (a retry, or a replayed signed request) is processed once (`first_delivery`).
+
 Logging: never the text of a message, a phone number or an account id; at INFO only what
 happened ("rejected: bad signature", "send failed: HTTP 400").
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import hmac
 import logging
 import time
@@ -27,12 +33,44 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.identity import conversation_id
+from bot.settings import load_settings
+from bot.storage import seen_messages
 from rasa_extensions.channels import formatting
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 _KEPT_KEYS = ("text", "buttons", "quick_replies", "image", "custom")
+
+
+def conversation_for(namespace: str, platform_id: str) -> str:
+    """The conversation id of a platform's user id on a messaging channel."""
+    return conversation_id(namespace, platform_id, _id_secret())
+
+
+def require_id_secret(channel: str) -> None:
+    """Refuse to start a messaging channel that could not hash its ids."""
+    if not _id_secret():
+        raise ValueError(f"{channel} needs CONVERSATION_ID_SECRET (`make run` generates one)")
+
+
+@functools.cache
+def _id_secret() -> str:
+    return load_settings().conversation_id_secret
+
+
+async def first_delivery(channel: str, message_id: str | None) -> bool:
+    """True unless this platform message id was processed before (on any server). A message
+    without an id, or a database that cannot answer, is processed (logged, never dropped)."""
+    if not message_id:
+        return True
+    try:
+        return await asyncio.to_thread(seen_messages.claim, channel, message_id)
+    except Exception as error:
+        logger.warning("%s webhook: could not check for a repeated message (%s)", channel,
+                       type(error).__name__)
+        return True
 
 
 def same_secret(given: str | bytes | None, expected: str | bytes) -> bool:

@@ -33,12 +33,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.identity import FACEBOOK
 from rasa_extensions.channels import formatting
 from rasa_extensions.channels.common import (
     ApiClient,
     DirectOutput,
     OnNewMessage,
+    conversation_for,
+    first_delivery,
     forbidden,
+    require_id_secret,
     run_turn,
     same_secret,
     with_choice_resolved,
@@ -100,6 +104,7 @@ class VerifiedFacebookInput(FacebookInput):
         if not (fb_verify and fb_secret and fb_access_token):
             raise ValueError("Messenger needs FACEBOOK_VERIFY_TOKEN, FACEBOOK_APP_SECRET and "
                              "FACEBOOK_PAGE_ACCESS_TOKEN")
+        require_id_secret("Messenger")
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.api = GraphApi(fb_access_token, graph_url)
 
@@ -146,8 +151,11 @@ class VerifiedFacebookInput(FacebookInput):
         sender = str((event.get("sender") or {}).get("id") or "")
         if not sender:
             return
+        conversation = conversation_for(FACEBOOK, sender)
         message = event.get("message")
         postback = event.get("postback")
+        if not await first_delivery("facebook", _event_id(event, conversation)):
+            return
         if isinstance(message, dict):
             if message.get("is_echo"):
                 return
@@ -155,7 +163,7 @@ class VerifiedFacebookInput(FacebookInput):
             if quick_reply.get("payload"):
                 text = str(quick_reply["payload"])
             elif isinstance(message.get("text"), str) and message["text"].strip():
-                text = await with_choice_resolved(request, sender, message["text"])
+                text = await with_choice_resolved(request, conversation, message["text"])
             else:  # attachments: photos, voice, stickers, files, locations
                 await self.api.deliver(sender, [{"text": formatting.wording()["non_text"]}])
                 return
@@ -163,8 +171,20 @@ class VerifiedFacebookInput(FacebookInput):
             text = str(postback["payload"])
         else:  # deliveries, reads, reactions, ...
             return
-        messages = await run_turn(on_new_message, text, sender, self.name())
+        messages = await run_turn(on_new_message, text, conversation, self.name())
         await self.api.deliver(sender, messages)
+
+
+def _event_id(event: dict[str, Any], conversation: str) -> str | None:
+    """Messenger's id of a message or postback (`mid`); for events without one, the
+    conversation and the event's time, which a resent event repeats."""
+    for kind in ("message", "postback"):
+        part = event.get(kind)
+        if isinstance(part, dict) and part.get("mid"):
+            return f"{kind}:{part['mid']}"
+    if event.get("timestamp") is not None and (event.get("message") or event.get("postback")):
+        return f"{conversation}:{event['timestamp']}"
+    return None
 
 
 def _messaging_events(payload: Any) -> list[dict[str, Any]]:

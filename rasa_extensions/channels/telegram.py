@@ -33,13 +33,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.identity import TELEGRAM
 from rasa_extensions.channels import formatting
 from rasa_extensions.channels.common import (
     ApiClient,
     DirectOutput,
     OnNewMessage,
     conversation_events,
+    conversation_for,
+    first_delivery,
     forbidden,
+    require_id_secret,
     run_turn,
     same_secret,
     with_choice_resolved,
@@ -89,6 +93,7 @@ class VerifiedTelegramInput(TelegramInput):
     def __init__(self, access_token: str, secret_token: str, api_url: str = DEFAULT_API_URL):
         if not access_token or not secret_token:
             raise ValueError("Telegram needs TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN")
+        require_id_secret("Telegram")
         super().__init__(access_token, verify=None, webhook_url=None, debug_mode=False)
         self.secret_token = secret_token
         self.api = TelegramApi(access_token, api_url)
@@ -112,7 +117,8 @@ class VerifiedTelegramInput(TelegramInput):
                 update = json.loads(request.body)
             except ValueError:
                 return response.text("bad request", status=400)
-            if isinstance(update, dict):
+            if isinstance(update, dict) and await first_delivery(
+                    "telegram", str(update.get("update_id") or "")):
                 await self._handle(request, update, on_new_message)
             return response.text("ok")
 
@@ -134,7 +140,8 @@ class VerifiedTelegramInput(TelegramInput):
             return
         if chat is None or text is None:
             return
-        messages = await run_turn(on_new_message, text, chat, self.name())
+        conversation = conversation_for(TELEGRAM, chat)
+        messages = await run_turn(on_new_message, text, conversation, self.name())
         await self.api.deliver(chat, messages)
 
     async def _typed(
@@ -149,7 +156,7 @@ class VerifiedTelegramInput(TelegramInput):
             return None, None
         if text.strip().split(" ")[0].split("@")[0] == "/start":  # opening the bot
             return chat, "hello"
-        return chat, await with_choice_resolved(request, chat, text)
+        return chat, await with_choice_resolved(request, conversation_for(TELEGRAM, chat), text)
 
     async def _tapped(
         self, request: Request, callback: dict[str, Any]
@@ -160,7 +167,8 @@ class VerifiedTelegramInput(TelegramInput):
         payload = None
         if chat is not None and isinstance(data, str) and data:
             if data.startswith("#"):
-                offered = [b for _, _, bs in await conversation_events(request, chat) for b in bs]
+                events = await conversation_events(request, conversation_for(TELEGRAM, chat))
+                offered = [b for _, _, bs in events for b in bs]
                 payload = formatting.resolve_callback(data, offered)
             else:
                 payload = data

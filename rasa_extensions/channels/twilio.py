@@ -35,12 +35,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from bot.identity import SMS, WHATSAPP
 from rasa_extensions.channels import formatting
 from rasa_extensions.channels.common import (
     ApiClient,
     DirectOutput,
     OnNewMessage,
+    conversation_for,
+    first_delivery,
     forbidden,
+    require_id_secret,
     run_turn,
     with_choice_resolved,
 )
@@ -113,6 +117,7 @@ class VerifiedTwilioInput(TwilioInput):
         if not (account_sid and auth_token and webhook_url):
             raise ValueError("Twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
                              "TWILIO_WEBHOOK_URL")
+        require_id_secret("Twilio")
         super().__init__(account_sid, auth_token, twilio_number, debug_mode=False)
         self.webhook_url = webhook_url
         self.validator = RequestValidator(auth_token)
@@ -139,7 +144,8 @@ class VerifiedTwilioInput(TwilioInput):
             if not signature or not self.validator.validate(self.webhook_url, params, signature):
                 return forbidden("twilio", "missing or wrong X-Twilio-Signature")
             sender, ours = params.first("From"), params.first("To") or self.twilio_number
-            if sender and ours:
+            message_id = params.first("MessageSid") or params.first("SmsMessageSid")
+            if sender and ours and await first_delivery("twilio", message_id):
                 await self._handle(request, params, sender, ours, on_new_message)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
@@ -157,6 +163,8 @@ class VerifiedTwilioInput(TwilioInput):
         if not text.strip():
             await self.api.deliver(sender, ours, [{"text": formatting.wording()["non_text"]}])
             return
-        text = await with_choice_resolved(request, sender, text)
-        messages = await run_turn(on_new_message, text, sender, self.name())
+        conversation = conversation_for(WHATSAPP if sender.startswith("whatsapp:") else SMS,
+                                        sender)
+        text = await with_choice_resolved(request, conversation, text)
+        messages = await run_turn(on_new_message, text, conversation, self.name())
         await self.api.deliver(sender, ours, messages)

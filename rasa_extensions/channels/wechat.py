@@ -25,8 +25,11 @@ https://<public host>/webhooks/wechat/webhook. Rasa has no WeChat channel; this 
   media (photos, video, locations, links) get a polite "text only" reply; following the account
   gets a welcome line; other events get no reply ("success").
 
-The retry and replay memories are per process and last a few minutes: WeChat retries within
-15 seconds, normally to the same server; with several servers, sticky routing keeps it so.
+A retry that reaches the same server while the first attempt still runs waits for its reply
+(an in-process memory of two minutes). Across servers, the message id is claimed in the
+database (rasa_extensions/channels/common.py `first_delivery`), so a retry that reaches another
+server, or a replay days later, gets "success" and never runs the turn twice. The (timestamp,
+nonce) replay memory is per process and lasts a few minutes.
 """
 
 from __future__ import annotations
@@ -43,11 +46,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.identity import WECHAT
 from rasa_extensions.channels import formatting
 from rasa_extensions.channels.common import (
     ExpiringCache,
     OnNewMessage,
+    conversation_for,
+    first_delivery,
     forbidden,
+    require_id_secret,
     run_turn,
     same_secret,
     with_choice_resolved,
@@ -77,6 +84,7 @@ class WeChatInput(InputChannel):
     def __init__(self, token: str, max_age: int = DEFAULT_MAX_AGE) -> None:
         if not token:
             raise ValueError("WeChat needs WECHAT_TOKEN")
+        require_id_secret("WeChat")
         self.token = token
         self.max_age = max_age
         self._replies = ExpiringCache(ttl=120)  # retry key -> task giving the reply XML
@@ -145,15 +153,21 @@ class WeChatInput(InputChannel):
     async def _reply_once(
         self, request: Request, fields: dict[str, str], on_new_message: OnNewMessage
     ) -> str:
-        """The reply to a message; a retry of the same message gets the same reply."""
-        key = fields.get("MsgId") or tuple(
-            fields.get(name) for name in ("FromUserName", "CreateTime", "MsgType", "Event")
-        )
+        """The reply to a message; a retry of the same message gets the same reply (a retry
+        that reaches another server, or comes later, gets none: the turn runs once)."""
+        key = _message_key(fields)
         task = self._replies.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._reply(request, fields, on_new_message))
+            task = asyncio.ensure_future(self._first_reply(key, request, fields, on_new_message))
             self._replies.set(key, task)
         return await asyncio.shield(task)
+
+    async def _first_reply(
+        self, key: str, request: Request, fields: dict[str, str], on_new_message: OnNewMessage
+    ) -> str:
+        if not await first_delivery("wechat", key):
+            return NO_REPLY
+        return await self._reply(request, fields, on_new_message)
 
     async def _reply(
         self, request: Request, fields: dict[str, str], on_new_message: OnNewMessage
@@ -173,9 +187,21 @@ class WeChatInput(InputChannel):
         elif not text.strip():
             content = formatting.wording()["non_text"]
         else:
-            text = await with_choice_resolved(request, patient, text)
-            messages = await run_turn(on_new_message, text, patient, self.name())
+            conversation = conversation_for(WECHAT, patient)
+            text = await with_choice_resolved(request, conversation, text)
+            messages = await run_turn(on_new_message, text, conversation, self.name())
             content = formatting.wechat_content(messages)
         if not content:
             return NO_REPLY
         return formatting.wechat_text_reply(patient, account, content, int(time.time()))
+
+
+def _message_key(fields: dict[str, str]) -> str:
+    """WeChat's MsgId; events have none, so (as WeChat's documentation advises) the sender,
+    the time and the event, with the sender as its conversation id, never the OpenID."""
+    if fields.get("MsgId"):
+        return f"msg:{fields['MsgId']}"
+    sender = fields.get("FromUserName") or ""
+    who = conversation_for(WECHAT, sender) if sender else "-"
+    parts = (fields.get(name) or "" for name in ("CreateTime", "MsgType", "Event"))
+    return ":".join((who, *parts))

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.identity import conversation_id
 from tests.channels.fake_platforms import FakePlatforms
-from tests.servers import Servers, running_servers
+from tests.servers import SECRETS, Servers, running_servers
 
 TELEGRAM_BOT_TOKEN = "123456789:TEST-bot-token_for-tests"
 TELEGRAM_SECRET_TOKEN = "test-secret_TOKEN-42"
@@ -62,6 +63,12 @@ def _fake_answers_normally(fake):
     fake.fail_with = None
     yield
     fake.fail_with = None
+
+
+def conversation_of(namespace: str, platform_id: str) -> str:
+    """The conversation id the servers store a platform user's messages under: the namespace
+    and a keyed hash, never the phone number or account id (bot/identity.py)."""
+    return conversation_id(namespace, platform_id, SECRETS["CONVERSATION_ID_SECRET"])
 
 
 def stored_events(servers: Servers, sender: str) -> list[tuple[str, dict]]:

@@ -12,11 +12,13 @@ import pytest
 import requests
 
 from bot.dialogue import content
+from bot.identity import FACEBOOK
 from rasa_extensions.channels import formatting
 from tests.channels.conftest import (
     FACEBOOK_APP_SECRET,
     FACEBOOK_PAGE_ACCESS_TOKEN,
     FACEBOOK_VERIFY_TOKEN,
+    conversation_of,
     stored_events,
     stored_verdicts,
     user_texts,
@@ -25,6 +27,11 @@ from tests.channels.numbered_patient import NumberedPatient, Shown
 from tests.patients import PATIENT_B, A, B
 
 PAGE_ID = "102030405060708"
+
+
+def fb(platform_id: str) -> str:
+    """The conversation id of a Messenger user."""
+    return conversation_of(FACEBOOK, platform_id)
 
 
 def webhook(servers) -> str:
@@ -100,7 +107,7 @@ def test_quick_reply_payloads_and_typed_numbers_are_answers(servers, fake):
     post(servers, text_event(psid, "Yes, I agree", quick_reply="Yes, I agree"))
     mark = fake.mark()
     post(servers, text_event(psid, "2."))  # "My child"
-    said = user_texts(servers, psid)
+    said = user_texts(servers, fb(psid))
     assert said == ["hello", "Yes, I agree", "My child"]
     assert sent_to(fake, mark, psid)  # the next question went out
 
@@ -119,7 +126,7 @@ def test_attachments_get_a_polite_text_only_reply_and_echoes_are_ignored(servers
     read = event(psid, read={"watermark": 1458668856253})
     assert post(servers, image, echo, read).status_code == 200
     assert sent_to(fake, mark, psid) == [{"text": formatting.wording()["non_text"]}]
-    assert stored_events(servers, psid) == []
+    assert stored_events(servers, fb(psid)) == []
 
 
 @pytest.mark.parametrize("case", ["missing", "sha1 only (Rasa's own check)", "wrong secret",
@@ -141,7 +148,7 @@ def test_unsigned_or_wrongly_signed_events_are_refused_before_any_conversation(
     else:
         reply = post(servers, text_event(psid, "hello"), signature="sha256=zz")
     assert reply.status_code == 403
-    assert stored_events(servers, psid) == []
+    assert stored_events(servers, fb(psid)) == []
     assert fake.since(mark, "facebook") == []
 
 
@@ -156,5 +163,5 @@ def test_a_whole_screening_answered_by_number(servers, fake):
 
     patient = NumberedPatient(turn)
     patient.screen(PATIENT_B, audience="child")
-    assert stored_verdicts(servers, psid) == {A: "not_a_match", B: "possible_match"}
+    assert stored_verdicts(servers, fb(psid)) == {A: "not_a_match", B: "possible_match"}
     assert "You may be a match for this study" in patient.all_text()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
+from bot.identity import FACEBOOK, SMS, TELEGRAM, WECHAT
 from tests.channels import test_facebook, test_telegram, test_twilio, test_wechat
-from tests.channels.conftest import stored_events
+from tests.channels.conftest import conversation_of, stored_events
 
 SECRET_WORDS = "Zebulon Quartermaine has myxofibrosarcoma"
 
@@ -24,8 +25,9 @@ def test_no_patient_text_phone_number_or_account_id_in_the_logs(servers):
     test_facebook.post(servers, test_facebook.text_event(psid, SECRET_WORDS))
     test_wechat.post(servers, test_wechat.push(openid, Content=SECRET_WORDS))
     test_telegram.post(servers, test_telegram.message_update(chat_id, "no secret"), secret="x")
-    for sender in (phone, str(chat_id), psid, openid):
-        assert stored_events(servers, sender)  # the messages did arrive
+    for namespace, sender in ((SMS, phone), (TELEGRAM, str(chat_id)), (FACEBOOK, psid),
+                              (WECHAT, openid)):
+        assert stored_events(servers, conversation_of(namespace, sender))  # they did arrive
 
     log = servers.logs()
     for secret in ("Quartermaine", "myxofibrosarcoma", phone, phone[1:], str(chat_id), psid,

@@ -5,9 +5,12 @@ in-process from the same credentials file the servers run with (every channel on
 HTTP API's routes too, which must not exist by default), and the staff routes from the Flask
 app's URL map. Each route is then called on the real servers without credentials.
 
-Public by design, and only these: the REST and socket.io channels (anonymous patients chat
-there), Rasa's hello page and each channel's health check (no data), and the staff sign-in
-form.
+The action server's routes come from its own app (rasa_extensions/action_server.py), and
+each is called without the shared secret Rasa sends.
+
+Public by design, and only these: the socket.io channel (anonymous patients chat there; its
+session proof is checked by its own tests), Rasa's hello page, each channel's and the action
+server's health check (no data), and the staff sign-in form. The REST channel needs its token.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import requests
 from bot.web.app import create_app
 from tests.channels.conftest import MESSAGING_SECRETS
 
-PUBLIC_RASA = {"/", "/webhooks/rest/webhook", "/socket.io"}
+PUBLIC_RASA = {"/", "/socket.io"}
 HEALTH = re.compile(r"^/webhooks/\w+/?$")  # each channel's GET health check
 REFUSED = {400, 401, 403, 404, 405}
 
@@ -50,7 +53,7 @@ def event_count(servers) -> int:
 def test_every_rasa_route_refuses_a_request_without_credentials(servers, monkeypatch):
     routes = rasa_routes(servers, monkeypatch)
     paths = {path for path, _ in routes}
-    assert {"/webhooks/telegram/webhook", "/webhooks/facebook/webhook",
+    assert {"/webhooks/rest/webhook", "/webhooks/telegram/webhook", "/webhooks/facebook/webhook",
             "/webhooks/twilio/webhook", "/webhooks/wechat/webhook",
             "/conversations/walker/tracker", "/model/parse"} <= paths  # the walk sees them
     before = event_count(servers)
@@ -68,6 +71,26 @@ def test_every_rasa_route_refuses_a_request_without_credentials(servers, monkeyp
     assert answered == []
     assert checked >= 20  # the channels' webhooks and the whole (disabled) HTTP API
     assert event_count(servers) == before  # nothing was accepted into a conversation
+
+
+def test_every_action_server_route_refuses_a_request_without_the_secret(servers):
+    from rasa_extensions.action_server import PUBLIC, build_app
+
+    app = build_app("walker-secret-" + "x" * 16, 1024 * 1024)
+    routes = [("/" + route.path.strip("/"), set(route.methods)) for route in app.router.routes]
+    assert {"/webhook", "/actions"} <= {path for path, _ in routes}
+    checked = 0
+    for path, methods in routes:
+        for method in methods & {"GET", "POST"}:
+            if (method, path) in PUBLIC:
+                continue
+            for headers in ({}, {"X-Action-Secret": "wrong"}):
+                response = requests.request(method, servers.action_url + path, timeout=30,
+                                            json={"next_action": "action_delete_data"},
+                                            headers=headers)
+                assert response.status_code == 401, (method, path, response.status_code)
+                checked += 1
+    assert checked >= 4
 
 
 @pytest.mark.parametrize("forged_cookie", [None, "not-a-session"])

@@ -13,10 +13,12 @@ import requests
 import yaml
 
 from bot.dialogue import content
+from bot.identity import TELEGRAM
 from rasa_extensions.channels import formatting
 from tests.channels.conftest import (
     TELEGRAM_BOT_TOKEN,
     TELEGRAM_SECRET_TOKEN,
+    conversation_of,
     stored_events,
     stored_verdicts,
     user_texts,
@@ -90,6 +92,10 @@ class TelegramChat:
     def sender(self) -> str:
         return str(self.chat_id)
 
+    @property
+    def conversation(self) -> str:
+        return conversation_of(TELEGRAM, self.sender)
+
 
 def _shown(body: dict) -> Shown:
     rows = (body.get("reply_markup") or {}).get("inline_keyboard") or []
@@ -123,7 +129,7 @@ def test_start_command_gets_the_greeting_and_consent_as_an_inline_keyboard(chat,
     assert [k["callback_data"] for row in keyboard for k in row] == content()["consent_buttons"]
     paths = {r.path for r in fake.since(mark, "telegram")}
     assert paths == {f"/telegram/bot{TELEGRAM_BOT_TOKEN}/sendMessage"}
-    assert user_texts(chat.servers, chat.sender) == ["hello"]
+    assert user_texts(chat.servers, chat.conversation) == ["hello"]
 
 
 def test_a_tap_is_answered_and_its_payload_is_the_patients_message(chat, fake):
@@ -133,14 +139,15 @@ def test_a_tap_is_answered_and_its_payload_is_the_patients_message(chat, fake):
     answered = [r for r in fake.since(mark, "telegram") if r.method == "answerCallbackQuery"]
     assert len(answered) == 1 and answered[0].body["callback_query_id"].startswith("cbq-")
     assert shown[-1].text == content()["audience_question"]
-    assert user_texts(chat.servers, chat.sender)[-1] == content()["consent_buttons"][0]
+    assert user_texts(chat.servers, chat.conversation)[-1] == content()["consent_buttons"][0]
 
 
 def test_a_whole_screening_answered_by_number(chat):
     patient = NumberedPatient(chat.type)
     patient.screen(PATIENT_A, audience="self")
-    assert stored_verdicts(chat.servers, chat.sender) == {A: "possible_match", B: "not_a_match"}
-    said = user_texts(chat.servers, chat.sender)
+    verdicts = stored_verdicts(chat.servers, chat.conversation)
+    assert verdicts == {A: "possible_match", B: "not_a_match"}
+    said = user_texts(chat.servers, chat.conversation)
     assert said[:3] == ["hello", "Yes, I agree", "Myself"]  # "1", "1" became the payloads
     assert str(PATIENT_A["age"]) in said  # the age stayed a number
     assert not [t for t in said if formatting.parse_choice(t) and t != str(PATIENT_A["age"])]
@@ -167,17 +174,17 @@ def test_long_labels_are_numbered_and_their_hashed_buttons_work(chat):
     assert [k["text"] for k in keys] == [str(i) for i in range(1, len(keys) + 1)]
     assert keys[1]["callback_data"].startswith("#")  # the label is longer than 64 bytes
     chat.tap(keys[1]["callback_data"])
-    assert user_texts(chat.servers, chat.sender)[-1] == options[1]
+    assert user_texts(chat.servers, chat.conversation)[-1] == options[1]
 
 
 def test_a_hashed_button_no_longer_offered_changes_nothing(chat, fake):
     chat.type("hello")
-    before = stored_events(chat.servers, chat.sender)
+    before = stored_events(chat.servers, chat.conversation)
     mark = fake.mark()
     assert chat.tap("#" + "0" * 32) == []
     answered = [r for r in fake.since(mark, "telegram") if r.method == "answerCallbackQuery"]
     assert answered[0].body["text"] == formatting.wording()["button_expired"]
-    assert stored_events(chat.servers, chat.sender) == before
+    assert stored_events(chat.servers, chat.conversation) == before
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong-secret", TELEGRAM_SECRET_TOKEN + "x"])
@@ -188,7 +195,7 @@ def test_missing_or_wrong_secret_token_is_refused_before_any_conversation(
     mark = fake.mark()
     reply = post(servers, message_update(chat_id, "hello"), secret=secret)
     assert reply.status_code == 403
-    assert stored_events(servers, str(chat_id)) == []
+    assert stored_events(servers, conversation_of(TELEGRAM, str(chat_id))) == []
     assert fake.since(mark, "telegram") == []
 
 
@@ -196,21 +203,21 @@ def test_a_photo_gets_a_polite_text_only_reply_and_no_conversation(chat):
     photo = [{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}]
     shown = chat.post(message_update(chat.chat_id, photo=photo))
     assert [b["text"] for b in shown] == [formatting.wording()["non_text"]]
-    assert stored_events(chat.servers, chat.sender) == []
+    assert stored_events(chat.servers, chat.conversation) == []
 
 
 def test_group_chats_and_edited_messages_are_ignored(chat):
     assert chat.post(message_update(chat.chat_id, "hello", chat_type="group")) == []
     edited = {"update_id": 1, "edited_message": message_update(chat.chat_id, "hi")["message"]}
     assert chat.post(edited) == []
-    assert stored_events(chat.servers, chat.sender) == []
+    assert stored_events(chat.servers, chat.conversation) == []
 
 
 def test_a_failing_bot_api_does_not_fail_the_webhook(chat, fake, servers):
     fake.fail_with = 500
     assert chat.type("hello")  # tried (the webhook still answered 200), refused, logged
     assert "telegram sendMessage failed: HTTP 500" in servers.logs()
-    assert user_texts(servers, chat.sender) == ["hello"]
+    assert user_texts(servers, chat.conversation) == ["hello"]
 
 
 def test_the_registration_command_sets_the_webhook_with_the_secret_token(fake):

@@ -10,11 +10,13 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from bot.dialogue import content
+from bot.identity import SMS, WHATSAPP
 from rasa_extensions.channels import formatting
 from tests.channels.conftest import (
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,
     TWILIO_WEBHOOK_URL,
+    conversation_of,
     stored_events,
     stored_verdicts,
     user_texts,
@@ -61,6 +63,11 @@ class Phone:
         self.servers, self.fake, self.sender, self.ours = servers, fake, sender, ours
         self.bodies: list[str] = []
 
+    @property
+    def conversation(self) -> str:
+        namespace = WHATSAPP if self.sender.startswith("whatsapp:") else SMS
+        return conversation_of(namespace, self.sender)
+
     def send(self, text: str, **extra: str) -> list[str]:
         mark = self.fake.mark()
         reply = post(self.servers, inbound(self.sender, self.ours, text, **extra))
@@ -96,17 +103,17 @@ def test_an_sms_gets_the_whole_turn_in_one_message_with_numbered_options(sms):
                          + formatting.wording()["number_hint"])
     (body,) = sms.send("1")
     assert content()["audience_question"] in body and "3. Someone else" in body
-    assert user_texts(sms.servers, sms.sender) == ["hello", "Yes, I agree"]
+    assert user_texts(sms.servers, sms.conversation) == ["hello", "Yes, I agree"]
 
 
 def test_a_whole_screening_over_whatsapp_answered_by_number(whatsapp):
     patient = NumberedPatient(whatsapp.turn, number_style=lambda n: f" {n}. ")
     patient.screen(PATIENT_B, audience="child")
-    assert stored_verdicts(whatsapp.servers, whatsapp.sender) == {
+    assert stored_verdicts(whatsapp.servers, whatsapp.conversation) == {
         A: "not_a_match", B: "possible_match"}
-    assert user_texts(whatsapp.servers, whatsapp.sender)[:3] == ["hello", "Yes, I agree",
+    assert user_texts(whatsapp.servers, whatsapp.conversation)[:3] == ["hello", "Yes, I agree",
                                                                   "My child"]
-    assert str(PATIENT_B["age"]) in user_texts(whatsapp.servers, whatsapp.sender)
+    assert str(PATIENT_B["age"]) in user_texts(whatsapp.servers, whatsapp.conversation)
     assert all(len(body) <= formatting.SMS_LIMIT for body in whatsapp.bodies)
     result = [b for b in whatsapp.bodies if b.startswith(("(1/", "(2/"))]
     assert len(result) >= 2  # the result cards are longer than one message: marked parts
@@ -116,7 +123,7 @@ def test_media_without_text_gets_a_polite_reply_and_no_conversation(sms):
     bodies = sms.send("", NumMedia="1", MediaUrl0="https://api.twilio.com/media/ME1",
                       MediaContentType0="image/jpeg")
     assert bodies == [formatting.wording()["non_text"]]
-    assert stored_events(sms.servers, sms.sender) == []
+    assert stored_events(sms.servers, sms.conversation) == []
 
 
 @pytest.mark.parametrize("case", ["missing", "wrong token", "other url", "tampered body"])
@@ -138,5 +145,5 @@ def test_unsigned_or_wrongly_signed_posts_are_refused_before_any_conversation(
                                                                           params)
         reply = post(servers, {**params, "Body": "start over"}, signature=signature)
     assert reply.status_code == 403
-    assert stored_events(servers, sender) == []
+    assert stored_events(servers, conversation_of(SMS, sender)) == []
     assert fake.since(mark, "twilio") == []

@@ -10,12 +10,24 @@ import pytest
 import requests
 
 from bot.dialogue import content
+from bot.identity import WECHAT
 from rasa_extensions.channels import formatting
-from tests.channels.conftest import WECHAT_TOKEN, stored_events, stored_verdicts, user_texts
+from tests.channels.conftest import (
+    WECHAT_TOKEN,
+    conversation_of,
+    stored_events,
+    stored_verdicts,
+    user_texts,
+)
 from tests.channels.numbered_patient import NumberedPatient, Shown
 from tests.patients import PATIENT_A, A, B
 
 ACCOUNT = "gh_0123456789ab"
+
+
+def wx(platform_id: str) -> str:
+    """The conversation id of a WeChat user."""
+    return conversation_of(WECHAT, platform_id)
 
 
 def signed_query(timestamp: int | None = None, token: str = WECHAT_TOKEN, **extra) -> dict:
@@ -86,14 +98,14 @@ def test_a_text_gets_a_passive_reply_with_the_turn_and_numbered_options(servers)
     assert "1. Yes, I agree\n2. No, thank you" in text
     text = user.say("1")
     assert content()["audience_question"] in text
-    assert user_texts(servers, user.openid) == ["你好 hello", "Yes, I agree"]
+    assert user_texts(servers, wx(user.openid)) == ["你好 hello", "Yes, I agree"]
 
 
 def test_a_whole_screening_fits_wechat_replies(servers):
     user = WeChatUser(servers)
     patient = NumberedPatient(user.turn, number_style=lambda n: f"{n}。")
     patient.screen(PATIENT_A, audience="self")
-    assert stored_verdicts(servers, user.openid) == {A: "possible_match", B: "not_a_match"}
+    assert stored_verdicts(servers, wx(user.openid)) == {A: "possible_match", B: "not_a_match"}
     assert "You may be a match for this study" in patient.all_text()
 
 
@@ -103,7 +115,7 @@ def test_a_retry_of_the_same_message_gets_the_same_reply_and_runs_once(servers):
     first = reply_content(post(servers, body), openid)
     again = reply_content(post(servers, body), openid)  # WeChat's retry: new query, same MsgId
     assert first == again
-    assert user_texts(servers, openid) == ["hello"]
+    assert user_texts(servers, wx(openid)) == ["hello"]
 
 
 def test_a_signature_replayed_with_another_body_is_refused(servers):
@@ -111,7 +123,7 @@ def test_a_signature_replayed_with_another_body_is_refused(servers):
     assert post(servers, push(openid, Content="hello"), query).status_code == 200
     replay = post(servers, push(openid, Content="delete my data"), query)
     assert replay.status_code == 403
-    assert user_texts(servers, openid) == ["hello"]
+    assert user_texts(servers, wx(openid)) == ["hello"]
 
 
 def test_other_messages_and_events(servers):
@@ -122,10 +134,10 @@ def test_other_messages_and_events(servers):
     assert reply_content(post(servers, follow), openid) == formatting.wording()["welcome"]
     unfollow = post(servers, push(openid, "event", Event="unsubscribe"))
     assert unfollow.status_code == 200 and unfollow.text == "success"
-    assert stored_events(servers, openid) == []
+    assert stored_events(servers, wx(openid)) == []
     voice = push(openid, "voice", MediaId="m2", Format="amr", Recognition="hello")
     assert "I am not a doctor" in reply_content(post(servers, voice), openid)
-    assert user_texts(servers, openid) == ["hello"]
+    assert user_texts(servers, wx(openid)) == ["hello"]
 
 
 @pytest.mark.parametrize("case", ["missing", "wrong token", "stale", "future"])
@@ -141,7 +153,7 @@ def test_unsigned_wrongly_signed_or_stale_pushes_are_refused_before_any_conversa
     }[case]
     reply = post(servers, push(openid, Content="hello"), query)
     assert reply.status_code == 403
-    assert stored_events(servers, openid) == []
+    assert stored_events(servers, wx(openid)) == []
 
 
 def test_xml_with_entities_is_refused(servers):

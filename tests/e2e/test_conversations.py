@@ -12,6 +12,7 @@ from bot.dialogue import content
 from bot.values import UNKNOWN
 from tests.e2e.conftest import stored_slots
 from tests.patients import PATIENT_A, PATIENT_B, A, B
+from tests.servers import rest_headers, rest_id
 
 POSSIBLE, UNCLEAR, NOT = "possible_match", "unclear", "not_a_match"
 
@@ -90,7 +91,7 @@ def test_i_dont_know_is_recorded_and_screening_goes_on(patient, servers):
     patient.start("self")
     patient.say("I don't know")
     assert patient.asked() == "age"
-    assert stored_slots(servers, patient.sender)["diagnosis"] == UNKNOWN
+    assert stored_slots(servers, patient.conversation_id)["diagnosis"] == UNKNOWN
 
 
 def test_a_correction_flips_the_verdict(patient):
@@ -109,7 +110,7 @@ def test_a_correction_mid_screening_keeps_the_open_question(patient, servers):
     assert patient.asked() == "metastatic"
     patient.say("sorry, actually I'm 46")
     assert patient.asked() == "metastatic"
-    assert stored_slots(servers, patient.sender)["age"] == 46
+    assert stored_slots(servers, patient.conversation_id)["age"] == 46
 
 
 def test_change_an_answer_with_buttons(patient, servers):
@@ -122,14 +123,14 @@ def test_change_an_answer_with_buttons(patient, servers):
     patient.say(age_button)
     assert patient.asked() == "age"
     patient.say("60")
-    assert stored_slots(servers, patient.sender)["age"] == 60
+    assert stored_slots(servers, patient.conversation_id)["age"] == 60
 
 
 def test_start_over_clears_answers_but_not_consent(patient, servers):
     patient.start("self")
     patient.say("Leiomyosarcoma")
     patient.say("start over")
-    slots = stored_slots(servers, patient.sender)
+    slots = stored_slots(servers, patient.conversation_id)
     assert slots.get("diagnosis") is None and slots.get("consent") is True
     assert patient.asked() == "diagnosis"
 
@@ -178,7 +179,7 @@ def test_urgent_symptoms_get_the_emergency_number_first(patient, servers):
     assert patient.asked() is None
     patient.say("continue")
     assert patient.asked() == "age"
-    assert stored_slots(servers, patient.sender)["diagnosis"] == "leiomyosarcoma"
+    assert stored_slots(servers, patient.conversation_id)["diagnosis"] == "leiomyosarcoma"
 
 
 def test_self_harm_gets_crisis_resources(patient):
@@ -201,7 +202,7 @@ def test_delete_my_data_forgets_the_answers(patient, servers):
     patient.say("Leiomyosarcoma")
     patient.say("delete my data")
     assert "deleted" in "\n".join(patient.texts())
-    slots = stored_slots(servers, patient.sender)
+    slots = stored_slots(servers, patient.conversation_id)
     assert slots.get("diagnosis") is None and slots.get("consent") is None
 
 
@@ -215,15 +216,15 @@ def test_delete_my_data_forgets_the_answers(patient, servers):
 def test_garbage_gets_a_reply_and_changes_nothing(patient, servers, garbage):
     patient.start("self")
     patient.say("Leiomyosarcoma")
-    before = _answers(servers, patient.sender)
+    before = _answers(servers, patient.conversation_id)
     replies = patient.say(garbage)
     assert replies, "every message gets a reply"
-    after = _answers(servers, patient.sender)
+    after = _answers(servers, patient.conversation_id)
     assert after == before
     assert patient.asked() == "age"
     # the conversation still works
     patient.say("52")
-    assert stored_slots(servers, patient.sender)["age"] == 52
+    assert stored_slots(servers, patient.conversation_id)["age"] == 52
 
 
 def test_transcripts_stay_plain_and_never_promise(patient):
@@ -245,9 +246,10 @@ def test_a_rest_client_cannot_label_its_conversation_as_another_channel(servers)
     the request body (Rasa's REST channel took `input_channel` from it)."""
     sender = "channel-forger"
     response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", timeout=60, json={
-        "sender": sender, "message": "hello", "input_channel": "telegram"})
+        "sender": sender, "message": "hello", "input_channel": "telegram"},
+        headers=rest_headers())
     assert response.ok and response.json()
     with sqlite3.connect(servers.data_dir / "trackers.db") as db:
         rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'",
-                          (sender,)).fetchall()
+                          (rest_id(sender),)).fetchall()
     assert [json.loads(data)["input_channel"] for (data,) in rows] == ["rest"]

@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
+from rasa_extensions.action_server import SECRET_HEADER
+
 
 class ActionServerProxy:
     def __init__(self, port: int) -> None:
@@ -55,7 +57,8 @@ class ActionServerProxy:
                 if mode == "slow":
                     time.sleep(delay)
                 answer = requests.post(proxy.upstream + self.path, data=body, timeout=60,
-                                       headers={"Content-Type": "application/json"})
+                                       headers={"Content-Type": "application/json",
+                                                SECRET_HEADER: self.headers.get(SECRET_HEADER, "")})
                 with proxy._lock:
                     proxy.forwarded += 1
                 with contextlib.suppress(OSError):  # Rasa may have given up and gone

@@ -73,7 +73,7 @@ def _part_way(proxied: Proxied, answers: int = 3) -> PartWay:
         patient.say(patient.answer_for(patient.asked(), PATIENT_A, {}))
     slot = patient.asked()
     assert slot not in (None, "consent", "audience"), patient.dump()
-    before = stored_slots(proxied.db_url, patient.sender)
+    before = stored_slots(proxied.db_url, patient.conversation_id)
     assert before["requested_slot"] == slot
     return PartWay(patient, slot, patient.answer_for(slot, PATIENT_A, {}), before)
 
@@ -82,15 +82,15 @@ def _told_to_try_again(proxied: Proxied, at: PartWay, replies: list[dict]) -> No
     """The reply is the notice alone, and the stored conversation is as it was (the message
     itself aside, kept for the transcript)."""
     assert at.patient.texts(replies) == [NOTICE]
-    assert stored_slots(proxied.db_url, at.patient.sender) == at.before
-    assert stored_user_texts(proxied.db_url, at.patient.sender)[-1] == at.answer
+    assert stored_slots(proxied.db_url, at.patient.conversation_id) == at.before
+    assert stored_user_texts(proxied.db_url, at.patient.conversation_id)[-1] == at.answer
 
 
 def _goes_on_after_retry(proxied: Proxied, at: PartWay) -> None:
     patient, slot = at.patient, at.slot
     patient.say(at.answer)
     assert patient.asked() not in (slot, None), patient.dump()  # the same question, answered
-    assert stored_slots(proxied.db_url, patient.sender)[slot] == PATIENT_A[slot]
+    assert stored_slots(proxied.db_url, patient.conversation_id)[slot] == PATIENT_A[slot]
     patient.answer_all(PATIENT_A)
     assert patient.verdicts() == EXPECTED
     assert NOTICE not in patient.texts()
@@ -134,8 +134,8 @@ def test_slow_action_server_gets_the_same_message_after_the_timeout(proxied, pro
     while proxy.forwarded == forwarded and time.monotonic() < deadline:
         time.sleep(0.2)
     assert proxy.forwarded > forwarded
-    assert stored_slots(proxied.db_url, patient.sender) == before
-    assert stored_user_texts(proxied.db_url, patient.sender)[-1] == answer
+    assert stored_slots(proxied.db_url, patient.conversation_id) == before
+    assert stored_user_texts(proxied.db_url, patient.conversation_id)[-1] == answer
 
     proxy.forward()
     _goes_on_after_retry(proxied, at)
@@ -161,4 +161,4 @@ def test_the_first_message_while_the_action_server_is_down(proxied, proxy):
     texts = patient.texts(patient.say("hello"))
     assert content()["greeting"] in texts
     assert patient.asked() == "consent"
-    assert stored_user_texts(proxied.db_url, patient.sender) == ["hello", "hello"]
+    assert stored_user_texts(proxied.db_url, patient.conversation_id) == ["hello", "hello"]

@@ -72,7 +72,7 @@ def _rasa_pid(servers: Servers) -> int:
 def _finish_and_check(patient: RestPatient, db_url: str, slot: str, answer: str) -> None:
     patient.say(answer)
     assert patient.asked() not in (slot, None), patient.dump()
-    assert stored_slots(db_url, patient.sender)[slot] == PATIENT_A[slot]
+    assert stored_slots(db_url, patient.conversation_id)[slot] == PATIENT_A[slot]
     patient.answer_all(PATIENT_A)
     assert patient.verdicts() == EXPECTED
 
@@ -82,8 +82,8 @@ def test_rasa_killed_mid_screening_goes_on_at_the_same_question(db_url, tmp_path
         patient = RestPatient(servers.rasa_url)
         patient.start("self")
         slot, answer = _answer_some(patient, 4)
-        before = stored_slots(db_url, patient.sender)
-        said = stored_user_texts(db_url, patient.sender)
+        before = stored_slots(db_url, patient.conversation_id)
+        said = stored_user_texts(db_url, patient.conversation_id)
         os.kill(_rasa_pid(servers), signal.SIGKILL)  # no chance to save or clean up
         with pytest.raises(OSError):
             patient.say(answer)
@@ -92,9 +92,9 @@ def test_rasa_killed_mid_screening_goes_on_at_the_same_question(db_url, tmp_path
     with running_servers(tmp_path / "after", _env(db_url)) as servers:
         patient.base_url = servers.rasa_url
         resumed = len(patient.transcript)
-        assert stored_slots(db_url, patient.sender) == before
+        assert stored_slots(db_url, patient.conversation_id) == before
         _finish_and_check(patient, db_url, slot, answer)
-        assert stored_user_texts(db_url, patient.sender)[: len(said)] == said
+        assert stored_user_texts(db_url, patient.conversation_id)[: len(said)] == said
         later = [text for _, replies in patient.transcript[resumed:]
                  for text in patient.texts(replies)]
         assert content()["greeting"] not in later  # not greeted as a stranger
@@ -132,8 +132,8 @@ def test_database_down_mid_screening_drops_nothing_silently(postgres_server, tmp
             patient = RestPatient(servers.rasa_url)
             patient.start("self")
             slot, answer = _answer_some(patient, 3)
-            before = stored_slots(url, patient.sender)
-            said = stored_user_texts(url, patient.sender)
+            before = stored_slots(url, patient.conversation_id)
+            said = stored_user_texts(url, patient.conversation_id)
             newcomer = RestPatient(servers.rasa_url)
 
             with database_stopped(postgres_server):
@@ -147,8 +147,8 @@ def test_database_down_mid_screening_drops_nothing_silently(postgres_server, tmp
             assert "could not read the conversation: OperationalError" in logs
             assert "Zebulon" not in logs
             # nothing of the outage is stored, and everything before it is
-            assert stored_slots(url, patient.sender) == before
-            assert stored_user_texts(url, patient.sender) == said
+            assert stored_slots(url, patient.conversation_id) == before
+            assert stored_user_texts(url, patient.conversation_id) == said
             # back: the very first message works (no dead pooled connection), at the same
             # question
             _finish_and_check(patient, url, slot, answer)

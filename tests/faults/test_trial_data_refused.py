@@ -135,7 +135,7 @@ def test_make_run_refuses_to_start_any_server(broken_dir, tmp_path):
 def test_the_action_server_refuses_to_start(broken_dir, tmp_path):
     env = _env(broken_dir, tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", env["ACTION_PORT"]],
+        [sys.executable, "-m", "rasa_extensions.action_server", "--port", env["ACTION_PORT"]],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode != 0

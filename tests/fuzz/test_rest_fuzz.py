@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from bot.dialogue import content
 from rasa_extensions.hardening import MAX_MESSAGE_CHARS
-from tests.e2e.conftest import stored_slots
+from tests.e2e.conftest import stored_slots as stored_conversation_slots
 from tests.fuzz.strategies import (
     forged_payload,
     hostile_text,
@@ -39,7 +39,7 @@ from tests.fuzz.strategies import (
 )
 from tests.patients import PATIENT_A, PATIENT_B, A, B
 from tests.rest_patient import RestPatient
-from tests.servers import Servers, running_servers
+from tests.servers import Servers, rest_headers, rest_id, running_servers
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 SEED = os.environ.get("FUZZ_SEED")
@@ -75,18 +75,24 @@ def send(servers: Servers, sender: str, text: str) -> list[dict[str, Any]]:
     """Post one message; it must get HTTP 200 and a non-empty list of well-formed replies."""
     COUNT["hostile"] += 1
     response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook",
-                             json={"sender": sender, "message": text}, timeout=120)
+                             json={"sender": sender, "message": text}, timeout=120,
+                             headers=rest_headers())
     said = f"message {text[:300]!r} ({len(text)} characters)"
     assert response.status_code == 200, f"{said}: HTTP {response.status_code} {response.text}"
     replies = response.json()
     assert isinstance(replies, list) and replies, f"{said}: no reply ({replies!r})"
     for reply in replies:
-        assert reply.get("recipient_id") == sender, f"{said}: {reply!r}"
+        assert reply.get("recipient_id") == rest_id(sender), f"{said}: {reply!r}"
         shown = {key for key in ("text", "buttons", "custom", "image") if reply.get(key)}
         assert shown, f"{said}: an empty reply {reply!r}"
         if "text" in reply:
             assert isinstance(reply["text"], str) and reply["text"].strip(), f"{said}: {reply!r}"
     return replies
+
+
+def stored_slots(servers: Servers, sender: str) -> dict[str, Any]:
+    """The stored slots of the conversation of a REST `sender`."""
+    return stored_conversation_slots(servers, rest_id(sender))
 
 
 def assert_slots_allowed(servers: Servers, sender: str, after: str) -> dict[str, Any]:
@@ -154,7 +160,7 @@ def clone(servers: Servers, sender: str) -> str:
                    if row[1] not in ("id", "sender_id")]
         listed = ", ".join(columns)
         db.execute(f"INSERT INTO events (sender_id, {listed}) SELECT ?, {listed} FROM events "
-                   "WHERE sender_id = ? ORDER BY id", (copy, sender))
+                   "WHERE sender_id = ? ORDER BY id", (rest_id(copy), rest_id(sender)))
     return copy
 
 
@@ -205,7 +211,7 @@ def stored_verdicts(servers: Servers, sender: str) -> dict[str, str]:
     with sqlite3.connect(servers.data_dir / "trackers.db") as db:
         rows = db.execute(
             "SELECT t.nct_id, t.verdict FROM trial_results t JOIN conversations c "
-            "ON c.id = t.conversation_id WHERE c.sender_id = ? AND t.is_latest", (sender,)
+            "ON c.id = t.conversation_id WHERE c.sender_id = ? AND t.is_latest", (rest_id(sender),)
         ).fetchall()
     return dict(rows)
 
@@ -259,14 +265,15 @@ MALFORMED = [
 def test_malformed_requests_are_refused_with_400(servers, name, body, content_type):
     since = log_size(servers)
     response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", data=body,
-                             headers={"Content-Type": content_type}, timeout=30)
+                             headers={"Content-Type": content_type, **rest_headers()},
+                             timeout=30)
     assert response.status_code == 400, (name, response.status_code, response.text)
     assert "Quartermaine" not in response.text
     assert_no_server_error(servers, since, name)
     assert "Quartermaine" not in new_log(servers, since)
     with sqlite3.connect(servers.data_dir / "trackers.db") as db:
-        assert not db.execute("SELECT 1 FROM events WHERE sender_id IN ('default', 'm-1')"
-                              ).fetchall()
+        assert not db.execute("SELECT 1 FROM events WHERE sender_id IN "
+                              "('default', 'm-1', 'rest:default', 'rest:m-1')").fetchall()
 
 
 def test_an_over_long_message_gets_the_safety_message_and_is_not_stored(servers):

@@ -37,7 +37,7 @@ def servers(tmp_path_factory) -> Servers:
 def conversation(servers) -> str:
     patient = RestPatient(servers.rasa_url)
     patient.start("self")
-    return patient.sender
+    return patient.conversation_id
 
 
 def bearer(role: str, username: str = "staff", secret: str = JWT_SECRET) -> dict[str, str]:

@@ -19,7 +19,7 @@ from bot.catalog import load_catalog
 from tests.e2e.conftest import stored_slots
 from tests.patients import PATIENT_A, A, B
 from tests.rest_patient import RestPatient
-from tests.servers import Servers, running_servers
+from tests.servers import Servers, rest_headers, running_servers
 
 NAME = "Zebulon Quartermaine"
 TYPED = {
@@ -53,13 +53,14 @@ def screened(servers) -> RestPatient:
     patient.say('/change_answer{"fact_to_change": {"name": "Xylophonia"}}')  # crashed actions
     for body in ([NAME], {"sender": patient.sender, "message": NAME, "metadata": NAME},
                  {"message": f"{NAME} Xylophonia"}):
-        requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+        requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", json=body, timeout=30,
+                      headers=rest_headers())
     return patient
 
 
 def test_a_screening_with_a_name_and_a_diagnosis_leaves_neither_in_the_logs(servers, screened):
     assert screened.verdicts() == {A: "possible_match", B: "not_a_match"}  # it did run
-    slots = stored_slots(servers, screened.sender)
+    slots = stored_slots(servers, screened.conversation_id)
     assert slots["diagnosis"] == "myxofibrosarcoma" and slots["age"] == 53
     log = servers.logs()
     assert "Rasa server is up and running" in log  # the log is the servers' own
@@ -76,7 +77,7 @@ def test_no_slot_value_is_logged(servers, screened):
     """Every answer stored for the patient, written as the slot name next to its value in any
     of the usual forms (`age=53`, `'age': 53`, `"age": 53`, `age: 53`, `SlotSet(age, 53)`)."""
     catalog = load_catalog()
-    slots = {k: v for k, v in stored_slots(servers, screened.sender).items()
+    slots = {k: v for k, v in stored_slots(servers, screened.conversation_id).items()
              if k in catalog and v is not None}
     assert len(slots) >= 15
     log = servers.logs()
@@ -90,7 +91,7 @@ def test_no_slot_value_is_logged(servers, screened):
 
 
 def test_the_rasa_http_api_is_off_by_default(servers, screened):
-    for path in (f"/conversations/{screened.sender}/tracker", "/status", "/domain",
+    for path in (f"/conversations/{screened.conversation_id}/tracker", "/status", "/domain",
                  "/model/parse"):
         response = requests.get(f"{servers.rasa_url}{path}", timeout=10)
         assert response.status_code in (401, 403, 404, 405), (path, response.status_code)

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from scripts.cluster import Cluster, running_cluster
 from scripts.loadtest import Conversation, Report, Target, run_load
+from tests.servers import rest_headers, rest_id
 
 CONCURRENCY = 20  # half REST, half socket.io (polling, then upgraded to a WebSocket)
 DURATION_S = 40
@@ -50,28 +51,31 @@ def cluster() -> Iterator[Cluster]:
 
 @pytest.fixture(scope="module")
 def load(cluster) -> Report:
-    report = asyncio.run(run_load(Target(cluster.url, cluster.web_url), CONCURRENCY, DURATION_S))
+    target = Target(cluster.url, cluster.web_url, rest_url=cluster.internal_url)
+    report = asyncio.run(run_load(target, CONCURRENCY, DURATION_S))
     print("\n" + "\n".join(report.lines()))
     return report
 
 
 @pytest.fixture(scope="module")
 def taps(cluster, load) -> dict[str, list[str]]:
-    """Patients who send several messages at once over REST: sender -> messages sent."""
+    """Patients who send several messages at once over REST: conversation id -> messages
+    sent."""
 
     async def tap_all() -> dict[str, list[str]]:
         async with aiohttp.ClientSession() as http:
 
             async def say(sender: str, text: str) -> None:
-                async with http.post(f"{cluster.url}/webhooks/rest/webhook",
-                                     json={"sender": sender, "message": text}) as response:
+                async with http.post(f"{cluster.internal_url}/webhooks/rest/webhook",
+                                     json={"sender": sender, "message": text},
+                                     headers=rest_headers()) as response:
                     assert response.status == 200, await response.text()
 
             async def patient(index: int) -> tuple[str, list[str]]:
                 sender = f"taps-{index}"
                 await say(sender, "hello")
                 await asyncio.gather(*(say(sender, text) for text in TAPS))
-                return sender, ["hello", *TAPS]
+                return rest_id(sender), ["hello", *TAPS]
 
             return dict(await asyncio.gather(*(patient(i) for i in range(TAPPING_PATIENTS))))
 
@@ -104,27 +108,27 @@ def test_the_load_ran_without_errors_on_both_channels(load):
 
 
 def test_every_conversation_is_stored_and_nothing_else(load, taps, stored):
-    assert set(stored) == {c.sender for c in _talked(load)} | set(taps)
+    assert set(stored) == {c.conversation_id for c in _talked(load)} | set(taps)
 
 
 def test_every_user_message_is_stored_once_in_order(load, stored):
     for conversation in _talked(load):
-        user_texts = [event["text"] for kind, event in stored[conversation.sender]
+        user_texts = [event["text"] for kind, event in stored[conversation.conversation_id]
                       if kind == "user"]
-        assert user_texts == conversation.sent, conversation.sender
+        assert user_texts == conversation.sent, conversation.conversation_id
 
 
 def test_every_bot_message_received_is_stored_once(load, stored):
     """A stored bot utterance reaches the patient as one message, or as several when the
     channel splits its text at blank lines; the custom screening_result is one message."""
     for conversation in _talked(load):
-        bot = [event for kind, event in stored[conversation.sender] if kind == "bot"]
+        bot = [event for kind, event in stored[conversation.conversation_id] if kind == "bot"]
         stored_text = "\n\n".join(e["text"].strip() for e in bot if e.get("text"))
         received_text = "\n\n".join(m["text"] for m in conversation.received if "text" in m)
-        assert stored_text == received_text, conversation.sender
+        assert stored_text == received_text, conversation.conversation_id
         stored_custom = [(e.get("data") or {}).get("custom") for e in bot]
         received_custom = [m["custom"] for m in conversation.received if "custom" in m]
-        assert [c for c in stored_custom if c] == received_custom, conversation.sender
+        assert [c for c in stored_custom if c] == received_custom, conversation.conversation_id
         assert received_custom or not conversation.completed
 
 
@@ -192,3 +196,28 @@ def test_the_conversation_locks_were_in_redis(cluster, load, taps):
         client.close()
     assert commands >= len(load.latencies())  # at least one lock operation per turn
     assert leftover == []  # every lock released
+
+
+def test_the_public_listener_passes_only_what_patients_and_platforms_need(cluster):
+    """REST and Rasa's HTTP API are not on the public listener; the chat page, socket.io and
+    the webhooks of the channels that are on are (deploy/nginx.conf.template)."""
+    import requests
+
+    from tests.servers import rest_headers
+
+    public, internal = cluster.url, cluster.internal_url
+    hello = {"sender": "public-walk", "message": "hello"}
+    assert requests.post(f"{public}/webhooks/rest/webhook", json=hello, headers=rest_headers(),
+                         timeout=30).status_code == 404
+    for path in ("/conversations/x/tracker", "/model/parse", "/status", "/domain",
+                 "/webhooks/rest/", "/webhooks/telegram/webhook", "/webhooks/unknown/webhook"):
+        response = requests.get(f"{public}{path}", timeout=30)
+        assert response.status_code == 404, path
+        assert "Hello from Rasa" not in response.text
+    assert requests.get(f"{public}/", timeout=30).ok  # the chat page, from the web server
+    assert "<html" in requests.get(f"{public}/", timeout=30).text.lower()
+    assert requests.get(f"{public}/staff/login", timeout=30).ok
+    assert requests.get(f"{public}/socket.io/?EIO=4&transport=polling", timeout=30,
+                        headers={"Origin": cluster.web_url}).ok
+    assert requests.post(f"{internal}/webhooks/rest/webhook", json=hello,
+                         headers=rest_headers(), timeout=60).ok

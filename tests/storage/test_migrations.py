@@ -12,7 +12,7 @@ from bot.storage.models import Base
 
 TABLES = {"conversations", "screening_results", "trial_results", "review_notes",
           "conversation_tags", "verdict_overrides", "contact_requests", "audit_log",
-          "staff_accounts", "staff_sessions"}
+          "staff_accounts", "staff_sessions", "seen_platform_messages", "revoked_web_sessions"}
 
 
 def test_migrate_from_empty_creates_every_table_and_index(db_url):
