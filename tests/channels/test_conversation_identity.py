@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
+import pytest
 import requests
 from sqlalchemy import insert
 
@@ -36,15 +37,38 @@ def all_sender_ids(servers) -> set[str]:
         return {row[0] for row in connection.execute("SELECT DISTINCT sender_id FROM events")}
 
 
-def sms_screening_started(servers, phone: str) -> str:
-    """An SMS patient who consented and said they have leiomyosarcoma and are 52."""
-    for text in ("Hi", "yes I agree", "myself", "leiomyosarcoma", "I am 52"):
-        reply = test_twilio.post(servers, test_twilio.inbound(phone, test_twilio.OUR_SMS_NUMBER,
-                                                              text))
-        assert reply.status_code == 200
-    conversation = conversation_of(SMS, phone)
-    assert user_texts(servers, conversation)[-1] == "I am 52"
-    return conversation
+OPENING = ("Hi", "yes I agree", "myself", "leiomyosarcoma", "I am 52")
+
+
+def started_on(servers, channel: str) -> tuple[str, list[str]]:
+    """A patient on a messaging channel who consented and said they have leiomyosarcoma and
+    are 52: (their conversation id, the platform ids an outsider could know)."""
+    unique = uuid.uuid4().int
+    if channel in ("sms", "whatsapp"):
+        phone = f"+86138{unique % 10**8:08d}"
+        sender = phone if channel == "sms" else f"whatsapp:{phone}"
+        ours = test_twilio.OUR_SMS_NUMBER if channel == "sms" else test_twilio.OUR_WHATSAPP
+        for text in OPENING:
+            test_twilio.post(servers, test_twilio.inbound(sender, ours, text))
+        namespace, known = (SMS if channel == "sms" else WHATSAPP), [sender, phone]
+    elif channel == "telegram":
+        chat_id = 700_000_000 + unique % 10**8
+        for text in OPENING:
+            test_telegram.post(servers, test_telegram.message_update(chat_id, text))
+        namespace, sender, known = TELEGRAM, str(chat_id), [str(chat_id)]
+    elif channel == "messenger":
+        sender = test_facebook.new_psid()
+        for text in OPENING:
+            test_facebook.post(servers, test_facebook.text_event(sender, text))
+        namespace, known = FACEBOOK, [sender]
+    else:
+        sender = test_wechat.new_openid()
+        for text in OPENING:
+            test_wechat.post(servers, test_wechat.push(sender, Content=text))
+        namespace, known = WECHAT, [sender]
+    conversation = conversation_of(namespace, sender)
+    assert user_texts(servers, conversation)[-1] == OPENING[-1]
+    return conversation, known
 
 
 def test_the_rest_channel_refuses_requests_without_the_token(servers):
@@ -60,21 +84,30 @@ def test_the_rest_channel_refuses_requests_without_the_token(servers):
     assert rest(servers, "with-token", "hello").status_code == 200
 
 
-def test_the_outsiders_curl_session_cannot_see_or_change_an_sms_patients_answers(servers):
-    """The issue's attack: the patient's phone number as the REST sender."""
-    phone = f"+86138{uuid.uuid4().int % 10**8:08d}"
-    conversation = sms_screening_started(servers, phone)
+@pytest.mark.parametrize("channel", ["sms", "whatsapp", "telegram", "messenger", "wechat"])
+def test_an_outsider_over_rest_cannot_see_or_change_another_channels_conversation(
+    servers, channel
+):
+    """The issue's curl session: the patient's phone number (or chat id, PSID, OpenID), or
+    the stored id itself, as the REST sender, with and without the token."""
+    conversation, known = started_on(servers, channel)
     before = stored_events(servers, conversation)
-    for sender in (phone, f"whatsapp:{phone}", conversation, f"sms:{phone}"):
+    for sender in (*known, conversation, conversation.split(":", 1)[1]):
         for text in ("Hi", "change an answer"):
             assert rest(servers, sender, text, headers={}).status_code == 401
             replies = rest(servers, sender, text).json()
             said = " ".join(r.get("text") or "" for r in replies)
-            buttons = [b["title"] for r in replies for b in r.get("buttons") or []]
-            assert "Leiomyosarcoma" not in said + " ".join(buttons), sender
-            assert "52" not in " ".join(buttons), sender
+            buttons = " ".join(b["title"] for r in replies for b in r.get("buttons") or [])
+            assert "Leiomyosarcoma" not in said + buttons, sender
+            assert "52" not in buttons, sender
         assert rest(servers, sender, "delete my data").ok
+        assert rest(servers, sender, "talk to a person").ok
     assert stored_events(servers, conversation) == before  # untouched, not deleted
+    with sqlite3.connect(servers.data_dir / "trackers.db") as connection:
+        filed = connection.execute(
+            "SELECT count(*) FROM contact_requests r JOIN conversations c "
+            "ON c.id = r.conversation_id WHERE c.sender_id = ?", (conversation,)).fetchone()[0]
+    assert filed == 0  # no 'talk to a person' request in the patient's name
 
 
 def test_messaging_conversations_are_stored_under_a_keyed_hash_never_the_platform_id(servers):
