@@ -8,20 +8,27 @@ NODE_STAMP := node_modules/.installed
 MODEL := models/current.tar.gz
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: run test setup model lint format lock bench bench-engine bench-staff staff-account \
-	evaluate load cluster clean
+.PHONY: run test check setup system-packages model lint format lock bench bench-engine bench-staff \
+	staff-account evaluate load cluster clean
 
 ## run: set up, train the model if missing or stale, start the Rasa, action and web servers
 run: setup $(MODEL)
 	$(PY) scripts/run.py
 
-## test: set up, train if stale, then lint, validate the Rasa data, run every test
-test: setup $(MODEL)
+## test: set up (the Debian packages the tests use too), train if stale, then lint, validate
+## the Rasa data, run every test
+test: setup system-packages $(MODEL)
 	$(PY) -m ruff check .
 	$(RASA) data validate --max-history 5 --fail-on-warnings --quiet
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out results/core --quiet
 	$(PY) scripts/evaluate_nlu.py --min-accuracy 0.90
 	$(PY) -m pytest
+
+## check: the quick check for a change to the core (about 30 s): lint, then every test that
+## needs no server, no PostgreSQL, no browser and no cluster (tests/markers.py)
+check: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -m "not servers and not postgres and not browser and not cluster"
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -30,9 +37,13 @@ $(STAMP): requirements.txt constraints.txt scripts/setup-venv.sh
 
 # The chat page's JavaScript (socket.io-client) from the npm registry, exactly as locked.
 $(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	scripts/system-packages.sh run
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
+
+# chromium, postgresql, nginx, redis-server for the tests (apt-get as root, else the command)
+system-packages:
+	scripts/system-packages.sh test
 
 model: setup $(MODEL)
 

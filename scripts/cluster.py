@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from bot.generated_secrets import ensure_internal_secrets  # noqa: E402
 from rasa_extensions.credentials import write_effective_credentials  # noqa: E402
 from scripts.run import _terminate  # noqa: E402
+from tests import markers  # noqa: E402
 from tests.postgres_server import PostgresUnavailable, throwaway_postgres  # noqa: E402
 from tests.servers import MODEL, free_port  # noqa: E402
 
@@ -182,6 +183,7 @@ def _up(url: str) -> bool:
 @contextmanager
 def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: bool = False,
                     endpoints: Path = DEPLOY / "endpoints.yml") -> Iterator[Cluster]:
+    markers.require("cluster", "running_cluster")
     if not MODEL.exists():
         raise SystemExit(f"error: {MODEL} is missing: run `make model`")
     nginx = require("nginx", "/usr/sbin/nginx")

@@ -9,7 +9,33 @@ import pytest
 
 from bot.catalog import Catalog, load_catalog
 from bot.trials import Trial, load_trials
+from tests import markers
 from tests.patients import PATIENT_A, PATIENT_B
+
+#: Folders whose every test is of one kind (tests/markers.py).
+FOLDER_KINDS = {"browser": ("browser", "servers"), "scale": ("cluster", "servers", "postgres"),
+                "channels": ("servers",), "e2e": ("servers",), "faults": ("servers",),
+                "fuzz": ("servers",), "privacy": ("servers",)}
+
+
+def pytest_configure(config) -> None:
+    for kind, what in markers.KINDS.items():
+        config.addinivalue_line("markers", f"{kind}: {what}")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        folder = item.path.parent.name
+        for kind in FOLDER_KINDS.get(folder, ()):
+            item.add_marker(kind)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("db_url") == "postgresql" or "postgres_server" in item.fixturenames:
+            item.add_marker("postgres")
+
+
+def pytest_runtest_setup(item) -> None:
+    markers.ACTIVE = {mark.name for mark in item.iter_markers()}
+
 
 
 @pytest.fixture(autouse=True, scope="session")

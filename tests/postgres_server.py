@@ -24,6 +24,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests import markers
 from tests.servers import free_port
 
 INSTALL_HINT = (
@@ -95,6 +96,7 @@ def as_cluster_owner() -> tuple[list[str], int | None]:
 def throwaway_postgres(prefix: str = "pytest-postgres-") -> Iterator[PostgresServer]:
     """A fresh PostgreSQL cluster (trust authentication, loopback only, no fsync), stopped and
     deleted on exit."""
+    markers.require("postgres", "throwaway_postgres")
     bindir = postgres_bin()
     command_prefix, uid = as_cluster_owner()
     home = Path(tempfile.mkdtemp(prefix=prefix))

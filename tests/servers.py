@@ -23,6 +23,7 @@ import requests
 
 from bot.identity import REST, conversation_id
 from bot.settings import INTERNAL_SECRETS
+from tests import markers
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -67,6 +68,7 @@ def free_port() -> int:
 
 @contextmanager
 def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Servers]:
+    markers.require("servers", "running_servers")
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make model` (make test does it)")
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()

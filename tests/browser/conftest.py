@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import markers
 from tests.servers import ROOT, Servers, running_servers
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -30,6 +31,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
 # loop of the main thread, and later tests that call asyncio.run() would fail.
 @pytest.fixture(scope="package")
 def browser():
+    markers.require("browser", "the browser fixture")
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium (Debian's package)"
         if os.environ.get("CI"):

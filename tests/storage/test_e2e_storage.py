@@ -23,6 +23,8 @@ from tests.rest_patient import RestPatient
 from tests.servers import Servers, running_servers
 from tests.storage.helpers import event_rows, rows_mentioning, staff_signed_in
 
+pytestmark = pytest.mark.servers
+
 SECRET = "Zebulon Quartermaine"
 
 
