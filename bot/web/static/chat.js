@@ -1,16 +1,23 @@
 /*
- * Patient chat widget: talks to Rasa's socket.io channel (session persistence on).
+ * Patient chat: talks to the website's socket.io channel (rasa_extensions/channels/web.py).
  *
- * - The session id is random (crypto.randomUUID) and kept in localStorage, so a reload (or a
- *   new tab) continues the same conversation; the messages so far are kept in sessionStorage
- *   and shown again after a reload.
+ * - The server issues the session: `session_confirm` brings its id and a signed proof, kept in
+ *   localStorage with the time of the last activity, so a reload (or a new tab) continues the
+ *   conversation; every message carries both. The messages so far are kept in sessionStorage
+ *   (this tab) and shown again after a reload. A copy left idle for config.idleHours
+ *   (WEB_SESSION_IDLE_HOURS, default 24) is dropped with its transcript: the page starts
+ *   afresh. "End chat" removes the id, proof and transcript from this browser and has the
+ *   server revoke the id. If the server refuses the stored session (expired, ended in another
+ *   tab, deleted), the page starts a new conversation and puts back what was being sent.
  * - Bot messages arrive as `bot_uttered`: {text, quick_replies:[{title, payload}]}, or the
  *   `screening_result` custom message ({type, trials}, possibly under `custom`), shown as cards
  *   in place of the plain-text cards that precede it.
  * - Every text is put in the page with textContent or createTextNode, never as markup.
+ * - Storage is always the chat's own origin: on another site the chat runs in the widget's
+ *   iframe (templates/patient/widget.js), never in the host page.
  *
- * window.SarcomaChat.mount(element, config) builds a widget in `element` (a page element or a
- * shadow root's child); the chat page mounts itself on [data-sarcoma-chat].
+ * window.SarcomaChat.mount(element, config) builds the chat in `element`; the chat page and the
+ * widget's page (/embed) mount themselves on [data-sarcoma-chat].
  */
 (function () {
   "use strict";
@@ -20,6 +27,8 @@
   var NO_REPLY_MS = 30000;
   var MAX_TRANSCRIPT = 300;
   var MAX_MESSAGE = 1000;
+  var RETRY_MS = 3000; // the server could not check the session: ask again after this
+  var IDLE_CHECK_MS = 60000;
   var RESULT_TYPE = "screening_result";
   var counter = 0;
 
@@ -38,25 +47,10 @@
     });
   }
 
-  function randomId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    // Pages served over plain http on a network address are not a secure context, where
-    // randomUUID is missing; getRandomValues is there, so build a version-4 UUID with it.
-    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) {
-      return (b + 0x100).toString(16).slice(1);
-    }).join("");
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20),
-      hex.slice(20)].join("-");
-  }
-
   function store(kind) {
-    // localStorage / sessionStorage may be missing or refuse writes (private modes): the chat
-    // then still works, only without continuing after a reload.
+    // localStorage / sessionStorage may be missing or refuse writes (private modes, and
+    // browsers that block storage in an iframe from another site): the chat then still
+    // works, only without continuing after a reload, and says so.
     var memory = {};
     var backend = null;
     try {
@@ -67,6 +61,7 @@
       backend = null;
     }
     return {
+      kept: backend !== null,
       get: function (key) {
         try { return backend ? backend.getItem(key) : (memory[key] || null); } catch (e) { return null; }
       },
@@ -144,13 +139,17 @@
     var tab = store("sessionStorage");
     var sessionKey = STORAGE_PREFIX + ":session";
     var headingLevel = Number(container.getAttribute && container.getAttribute("data-heading-level")) || 2;
+    var idleMs = (Number(config.idleHours) || 24) * 3600 * 1000;
 
-    var sessionId = local.get(sessionKey);
-    var resumed = !!sessionId;
-    if (!sessionId) {
-      sessionId = randomId();
-      local.set(sessionKey, sessionId);
+    // The session the server issued ({id, proof, lastActive}), or null. One left idle longer
+    // than idleHours is dropped here with its transcript: the page starts afresh.
+    var session = loadSession();
+    if (session && isIdle(session)) {
+      tab.remove(transcriptKey(session.id));
+      local.remove(sessionKey);
+      session = null;
     }
+    var resumed = !!session;
 
     // Build the widget.
     var root = el("section", "sc-chat");
@@ -160,11 +159,11 @@
     var header = el("header", "sc-header");
     var title = el("h" + Math.min(Math.max(headingLevel, 1), 6), "sc-title", text.title);
     title.id = "sc-" + n + "-title";
-    var newChat = el("button", "sc-new", text.new_chat);
-    newChat.type = "button";
-    newChat.title = text.new_chat_title || "";
+    var endChat = el("button", "sc-new", text.end_chat);
+    endChat.type = "button";
+    endChat.title = text.end_chat_title || "";
     header.appendChild(title);
-    header.appendChild(newChat);
+    header.appendChild(endChat);
 
     var notice = el("p", "sc-notice", text.notice);
     notice.setAttribute("role", "note");
@@ -217,13 +216,34 @@
     root.appendChild(form);
     container.appendChild(root);
 
-    // --- transcript (this tab only) ---------------------------------------------------
+    // --- the session and the transcript (this tab only) ---------------------------------
 
-    function transcriptKey() { return STORAGE_PREFIX + ":transcript:" + sessionId; }
+    function loadSession() {
+      try {
+        var found = JSON.parse(local.get(sessionKey) || "null");
+        if (found && typeof found.id === "string" && typeof found.proof === "string") return found;
+      } catch (e) { /* an old or damaged entry: start afresh */ }
+      local.remove(sessionKey);
+      return null;
+    }
+
+    function isIdle(stored) {
+      var last = Number(stored.lastActive);
+      return !(last > 0) || Date.now() - last > idleMs;
+    }
+
+    function touch() {
+      if (!session) return;
+      session.lastActive = Date.now();
+      local.set(sessionKey, JSON.stringify(session));
+    }
+
+    function transcriptKey(id) { return STORAGE_PREFIX + ":transcript:" + id; }
 
     function loadTranscript() {
+      if (!session) return [];
       try {
-        var entries = JSON.parse(tab.get(transcriptKey()) || "[]");
+        var entries = JSON.parse(tab.get(transcriptKey(session.id)) || "[]");
         return Array.isArray(entries) ? entries : [];
       } catch (e) {
         return [];
@@ -233,8 +253,22 @@
     var transcript = loadTranscript();
 
     function saveTranscript() {
+      if (!session) return;
       if (transcript.length > MAX_TRANSCRIPT) transcript = transcript.slice(-MAX_TRANSCRIPT);
-      tab.set(transcriptKey(), JSON.stringify(transcript));
+      tab.set(transcriptKey(session.id), JSON.stringify(transcript));
+      touch();
+    }
+
+    /** Remove this conversation from the browser: its id, proof and transcript. */
+    function forget() {
+      if (session) tab.remove(transcriptKey(session.id));
+      local.remove(sessionKey);
+      session = null;
+      ready = false;
+      transcript = [];
+      pending = [];
+      clearTimeout(flushTimer);
+      setWaiting(false);
     }
 
     // --- rendering ----------------------------------------------------------------------
@@ -444,12 +478,46 @@
     // --- sending ------------------------------------------------------------------------
 
     var outbox = [];
-    var ready = false;
+    var ready = false; // the server confirmed `session` on this connection
+    var requesting = false;
+    var retryTimer = null;
 
     function emitQueued() {
-      while (ready && outbox.length) {
-        socket.emit("user_uttered", { message: outbox.shift(), session_id: sessionId });
+      if (!ready) {
+        if (outbox.length) requestSession();
+        return;
       }
+      while (outbox.length) {
+        var message = outbox.shift();
+        socket.emit("user_uttered",
+          { message: message, session_id: session.id, proof: session.proof },
+          acknowledged(message));
+      }
+    }
+
+    function acknowledged(message) {
+      var sentFor = session.id;
+      return function (answer) {
+        var refused = answer && answer.refused;
+        if (!refused || !session || session.id !== sentFor) return;
+        if (refused === "unavailable") {
+          outbox.unshift(message);
+          retryLater();
+        } else if (refused === "invalid") {
+          // The server no longer accepts this conversation (ended elsewhere, expired):
+          // nothing was stored. Start over, keeping what the patient typed.
+          forget();
+          renderAll();
+          note(text.session_gone || "");
+          if (!input.value && message.charAt(0) !== "/") {
+            input.value = message;
+            note(text.not_sent || "");
+          }
+          outbox = [config.initPayload || "/greet"];
+          setWaiting(true);
+          emitQueued();
+        }
+      };
     }
 
     function say(shown, payload) {
@@ -477,25 +545,75 @@
 
     var target = socketTarget(config.rasaUrl || "http://localhost:5005");
     var socket = window.io(target.origin, { path: target.path, autoConnect: false });
+    var ending = null; // an ended session not yet revoked by the server (sent on reconnect)
+
+    function requestSession() {
+      if (requesting || !socket.connected) return;
+      requesting = true;
+      socket.emit("session_request", session ? { session_id: session.id, proof: session.proof } : {});
+    }
+
+    function retryLater() {
+      ready = false;
+      requesting = false;
+      status.textContent = text.offline || "";
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(requestSession, RETRY_MS);
+    }
+
+    function endOnServer() {
+      if (!ending || !socket.connected) return;
+      var ended = ending;
+      socket.emit("session_end", { session_id: ended.id, proof: ended.proof }, function (answer) {
+        if (answer && answer.ended && ending === ended) ending = null;
+      });
+    }
 
     socket.on("connect", function () {
-      socket.emit("session_request", { session_id: sessionId });
+      ready = false;
+      requesting = false;
+      endOnServer();
+      if (session || outbox.length) requestSession();
     });
     socket.on("session_confirm", function (confirmed) {
-      var id = confirmed && typeof confirmed === "object" ? confirmed.session_id : confirmed;
-      if (id !== sessionId) return;
+      if (!confirmed || typeof confirmed.session_id !== "string" || typeof confirmed.proof !== "string") return;
+      requesting = false;
+      if (session && confirmed.session_id !== session.id) {
+        // The stored conversation could not be resumed (expired or ended): a new one.
+        forget();
+        renderAll();
+        note(text.session_gone || "");
+        outbox.unshift(config.initPayload || "/greet");
+        setWaiting(true);
+      }
+      session = { id: confirmed.session_id, proof: confirmed.proof };
+      touch();
       ready = true;
       status.textContent = "";
       emitQueued();
     });
+    socket.on("session_ended", function (ended) {
+      if (!session || !ended || ended.session_id !== session.id) return;
+      // 'delete my data' in this conversation, or 'End chat' in another tab. The turn's
+      // last reply (the deletion's) is shown first.
+      clearTimeout(flushTimer);
+      if (pending.length) flush();
+      forget();
+      note(text.session_ended || "");
+    });
+    socket.on("session_unavailable", retryLater);
     socket.on("disconnect", function () {
       ready = false;
+      requesting = false;
     });
     socket.on("connect_error", function () {
       ready = false;
+      requesting = false;
       status.textContent = text.offline || "";
     });
-    socket.on("bot_uttered", receive);
+    socket.on("bot_uttered", function (data) {
+      if (session) receive(data);
+    });
 
     function start(isResumed) {
       if (isResumed) {
@@ -505,32 +623,74 @@
         outbox.push(config.initPayload || "/greet");
         setWaiting(true);
       }
-      root.setAttribute("data-session-id", sessionId);
-      socket.connect();
+      if (socket.connected) emitQueued();
+      else socket.connect();
     }
 
-    newChat.addEventListener("click", function () {
-      tab.remove(transcriptKey());
-      sessionId = randomId();
-      local.set(sessionKey, sessionId);
-      transcript = [];
-      pending = [];
-      outbox = [];
-      ready = false;
+    function showEnded() {
       renderAll();
-      socket.disconnect();
-      start(false);
-      input.focus();
+      var box = el("div", "sc-ended");
+      box.appendChild(el("p", "sc-note", text.ended || ""));
+      var again = el("button", "sc-again", text.start_new || "");
+      again.type = "button";
+      again.addEventListener("click", function () {
+        box.parentNode.removeChild(box);
+        endChat.disabled = false;
+        start(false);
+        input.focus();
+      });
+      box.appendChild(again);
+      log.appendChild(box);
+      endChat.disabled = true;
+      again.focus();
+    }
+
+    endChat.addEventListener("click", function () {
+      if (session) {
+        ending = { id: session.id, proof: session.proof };
+        endOnServer();
+      }
+      outbox = [];
+      forget();
+      showEnded();
     });
+
+    function expireIfIdle() {
+      if (!session) return;
+      // Another tab on this conversation may have been active since: its time counts.
+      var stored = loadSession();
+      if (!isIdle(stored && stored.id === session.id ? stored : session)) return;
+      forget();
+      showEnded();
+    }
+    document.addEventListener("visibilitychange", expireIfIdle);
+    setInterval(expireIfIdle, IDLE_CHECK_MS);
+
+    if (config.embedded) embedded(input);
 
     status.textContent = text.connecting || "";
     start(resumed);
+    if (!local.kept) note(text.not_kept || "");
 
     return {
       root: root,
       receive: receive,
-      sessionId: function () { return sessionId; },
     };
+  }
+
+  /** In the widget's iframe: Escape asks the host page's widget to close it, and the host
+   *  page's widget can ask for the focus. Nothing else crosses: no text, no session. */
+  function embedded(input) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && window.parent !== window) {
+        window.parent.postMessage({ type: "sarcoma-chat:close" }, "*");
+      }
+    });
+    window.addEventListener("message", function (event) {
+      if (event.source === window.parent && event.data && event.data.type === "sarcoma-chat:focus") {
+        input.focus();
+      }
+    });
   }
 
   // --- auto-mount on the chat page -------------------------------------------------------
