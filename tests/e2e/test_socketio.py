@@ -11,8 +11,6 @@ import asyncio
 import re
 import sqlite3
 import time
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -22,68 +20,12 @@ import socketio
 from bot import web_session
 from bot.dialogue import content
 from tests.servers import SECRETS, Servers, rest_headers
+from tests.web_client import QUIET_S, Tab, tab, until, words
 
 SECRET = SECRETS["WEB_SESSION_SECRET"]
 #: The issue's conversation: afterwards "change an answer" lists the patient's answers.
 ANSWERS = ("Hi", "yes I agree", "myself", "leiomyosarcoma", "I am 52")
 PRIVATE = ("Leiomyosarcoma", "52")
-QUIET_S = 1.5  # after a refused message, how long to listen for a reply that must not come
-
-
-@dataclass
-class Tab:
-    """One browser tab's socket.io connection."""
-
-    client: socketio.AsyncClient
-    confirms: list[dict[str, Any]] = field(default_factory=list)
-    replies: list[dict[str, Any]] = field(default_factory=list)
-    ended: list[dict[str, Any]] = field(default_factory=list)
-    session_id: str = ""
-    proof: str = ""
-
-    async def request(self, payload: Any = None) -> dict[str, Any]:
-        """session_request; returns the session_confirm, and keeps its id and proof."""
-        count = len(self.confirms)
-        await self.client.emit("session_request", {} if payload is None else payload)
-        await _until(lambda: len(self.confirms) > count)
-        confirm = self.confirms[-1]
-        self.session_id, self.proof = confirm["session_id"], confirm["proof"]
-        return confirm
-
-    async def say(self, text: str, session_id: str | None = None,
-                  proof: str | None = None) -> tuple[Any, list[dict[str, Any]]]:
-        """user_uttered with this tab's session (or the one given); returns the
-        acknowledgement and what was said in reply."""
-        self.replies.clear()
-        message = {"message": text, "session_id": session_id or self.session_id,
-                   "proof": self.proof if proof is None else proof}
-        ack = await self.client.call("user_uttered", message, timeout=60)
-        if ack and ack.get("refused"):
-            await asyncio.sleep(QUIET_S)
-        return ack, list(self.replies)
-
-
-@asynccontextmanager
-async def tab(servers: Servers):
-    client = socketio.AsyncClient(reconnection=False)
-    opened = Tab(client)
-    client.on("session_confirm", opened.confirms.append)
-    client.on("bot_uttered", opened.replies.append)
-    client.on("session_ended", opened.ended.append)
-    await client.connect(servers.rasa_url, headers={"Origin": servers.web_url},
-                         transports=["websocket"], socketio_path="/socket.io", wait_timeout=10)
-    try:
-        yield opened
-    finally:
-        await client.disconnect()
-
-
-async def _until(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("no answer from the server")
-        await asyncio.sleep(0.05)
 
 
 async def patient_with_answers(servers: Servers, patient: Tab) -> None:
@@ -91,15 +33,6 @@ async def patient_with_answers(servers: Servers, patient: Tab) -> None:
     for text in ANSWERS:
         ack, _ = await patient.say(text)
         assert ack == {"accepted": True}
-
-
-def words(replies: list[dict[str, Any]]) -> str:
-    """Everything a reply shows: texts and button titles."""
-    shown = []
-    for reply in replies:
-        shown.append(reply.get("text") or "")
-        shown += [button.get("title", "") for button in reply.get("quick_replies") or []]
-    return "\n".join(shown)
 
 
 def stored_events(servers: Servers, conversation: str) -> int:
@@ -219,8 +152,10 @@ def test_a_reload_resumes_the_conversation_with_a_new_proof(servers):
             ack, replies = await reloaded.say("change an answer")
             assert ack == {"accepted": True}
             assert "Leiomyosarcoma" in words(replies) and "52" in words(replies)
+            return session, proof, confirm["proof"]
 
-    asyncio.run(scenario())
+    logs = servers.logs()
+    assert not any(secret in logs for secret in asyncio.run(scenario()))  # no id, no proof
 
 
 def test_after_end_chat_the_old_id_and_proof_get_nothing(servers):
@@ -233,7 +168,7 @@ def test_after_end_chat_the_old_id_and_proof_get_nothing(servers):
             ended = await patient.client.call("session_end",
                                               {"session_id": session, "proof": proof})
             assert ended == {"ended": True}
-            await _until(lambda: other_tab.ended)
+            await until(lambda: other_tab.ended)
             assert other_tab.ended == [{"session_id": session, "reason": "ended"}]
             await assert_dead(servers, copy, session, proof, before)
 
@@ -249,7 +184,7 @@ def test_after_delete_my_data_the_old_id_and_proof_get_nothing(servers):
             if content()["delete_done"] not in words(replies):  # asked to confirm first
                 _, replies = await patient.say("YES")
             assert content()["delete_done"] in words(replies)
-            await _until(lambda: patient.ended)
+            await until(lambda: patient.ended)
             assert patient.ended[0]["session_id"] == session
             await assert_dead(servers, copy, session, proof, stored_events(servers,
                                                                          f"web:{session}"))
