@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from bot.dialogue import content
 from bot.settings import load_settings
+from bot.storage import web_sessions
 from bot.web.patient import page_text
 from tests.browser.chat_page import ChatPage, open_chat
 from tests.patients import PATIENT_A
@@ -131,3 +132,16 @@ def test_delete_my_data_clears_the_browser_copy(page, servers):
     chat.type("hello")  # "say hello to start again"
     assert chat.session_id() not in (None, old)
     assert chat.asked() == "consent"
+
+
+def test_a_message_the_server_refuses_is_kept_and_a_new_chat_starts(page, servers):
+    """The id revoked where this page did not hear of it (another server, another tab): the
+    refused message is not lost, it is put back for the patient to send again."""
+    chat = started(page, servers)
+    old = chat.session_id()
+    web_sessions.revoke(old, url=f"sqlite:///{servers.data_dir / 'trackers.db'}")
+    chat.input.fill("I am 52")
+    chat.input.press("Enter")
+    expect(chat.input).to_have_value("I am 52")
+    expect(chat.root.locator(".sc-note")).to_have_text([TEXT["session_gone"], TEXT["not_sent"]])
+    expect_a_new_conversation(chat, old)

@@ -265,6 +265,7 @@
       local.remove(sessionKey);
       session = null;
       ready = false;
+      requesting = false;
       transcript = [];
       pending = [];
       clearTimeout(flushTimer);
@@ -577,6 +578,8 @@
     });
     socket.on("session_confirm", function (confirmed) {
       if (!confirmed || typeof confirmed.session_id !== "string" || typeof confirmed.proof !== "string") return;
+      // Unasked, only a renewed proof for this session counts (not one for a chat just ended).
+      if (!requesting && !(session && confirmed.session_id === session.id)) return;
       requesting = false;
       if (session && confirmed.session_id !== session.id) {
         // The stored conversation could not be resumed (expired or ended): a new one.
