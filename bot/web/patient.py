@@ -65,6 +65,7 @@ def chat_config(embedded: bool = False) -> dict[str, Any]:
         "labels": result_wording(),
         "assets": {
             "css": _static("chat.css"),
+            "session": _static("session.js"),
             "chat": _static("chat.js"),
             "socketio": url_for("vendor", name="socket.io.min.js"),
         },

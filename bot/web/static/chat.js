@@ -1,14 +1,9 @@
 /*
- * Patient chat: talks to the website's socket.io channel (rasa_extensions/channels/web.py).
+ * Patient chat: the conversation's page, on the website's socket.io channel.
  *
- * - The server issues the session: `session_confirm` brings its id and a signed proof, kept in
- *   localStorage with the time of the last activity, so a reload (or a new tab) continues the
- *   conversation; every message carries both. The messages so far are kept in sessionStorage
- *   (this tab) and shown again after a reload. A copy left idle for config.idleHours
- *   (WEB_SESSION_IDLE_HOURS, default 24) is dropped with its transcript: the page starts
- *   afresh. "End chat" removes the id, proof and transcript from this browser and has the
- *   server revoke the id. If the server refuses the stored session (expired, ended in another
- *   tab, deleted), the page starts a new conversation and puts back what was being sent.
+ * - The session (server-issued id and proof, idle expiry, 'End chat', refusals) is kept by
+ *   session.js; this file shows the conversation. The messages so far are kept in
+ *   sessionStorage (this tab), keyed by the session id, and shown again after a reload.
  * - Bot messages arrive as `bot_uttered`: {text, quick_replies:[{title, payload}]}, or the
  *   `screening_result` custom message ({type, trials}, possibly under `custom`), shown as cards
  *   in place of the plain-text cards that precede it.
@@ -27,7 +22,6 @@
   var NO_REPLY_MS = 30000;
   var MAX_TRANSCRIPT = 300;
   var MAX_MESSAGE = 1000;
-  var RETRY_MS = 3000; // the server could not check the session: ask again after this
   var IDLE_CHECK_MS = 60000;
   var RESULT_TYPE = "screening_result";
   var counter = 0;
@@ -45,40 +39,6 @@
     return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
       return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
     });
-  }
-
-  function store(kind) {
-    // localStorage / sessionStorage may be missing or refuse writes (private modes, and
-    // browsers that block storage in an iframe from another site): the chat then still
-    // works, only without continuing after a reload, and says so.
-    var memory = {};
-    var backend = null;
-    try {
-      backend = window[kind];
-      backend.setItem(STORAGE_PREFIX + ":probe", "1");
-      backend.removeItem(STORAGE_PREFIX + ":probe");
-    } catch (e) {
-      backend = null;
-    }
-    return {
-      kept: backend !== null,
-      get: function (key) {
-        try { return backend ? backend.getItem(key) : (memory[key] || null); } catch (e) { return null; }
-      },
-      set: function (key, value) {
-        try { if (backend) backend.setItem(key, value); else memory[key] = value; } catch (e) { /* full */ }
-      },
-      remove: function (key) {
-        try { if (backend) backend.removeItem(key); else delete memory[key]; } catch (e) { /* ignore */ }
-      },
-    };
-  }
-
-  function socketTarget(rasaUrl) {
-    // "http://host:5005" or "https://host/prefix": socket.io needs the origin and the path.
-    var url = new URL(rasaUrl, window.location.href);
-    var path = url.pathname.replace(/\/+$/, "");
-    return { origin: url.origin, path: path + "/socket.io" };
   }
 
   /** A bot_uttered payload as {text, buttons} or {result}, or null when not shown. */
@@ -135,21 +95,8 @@
     var text = config.text || {};
     var labels = config.labels || {};
     var n = ++counter;
-    var local = store("localStorage");
-    var tab = store("sessionStorage");
-    var sessionKey = STORAGE_PREFIX + ":session";
+    var tab = window.SarcomaChatSession.store("sessionStorage");
     var headingLevel = Number(container.getAttribute && container.getAttribute("data-heading-level")) || 2;
-    var idleMs = (Number(config.idleHours) || 24) * 3600 * 1000;
-
-    // The session the server issued ({id, proof, lastActive}), or null. One left idle longer
-    // than idleHours is dropped here with its transcript: the page starts afresh.
-    var session = loadSession();
-    if (session && isIdle(session)) {
-      tab.remove(transcriptKey(session.id));
-      local.remove(sessionKey);
-      session = null;
-    }
-    var resumed = !!session;
 
     // Build the widget.
     var root = el("section", "sc-chat");
@@ -216,56 +163,30 @@
     root.appendChild(form);
     container.appendChild(root);
 
-    // --- the session and the transcript (this tab only) ---------------------------------
-
-    function loadSession() {
-      try {
-        var found = JSON.parse(local.get(sessionKey) || "null");
-        if (found && typeof found.id === "string" && typeof found.proof === "string") return found;
-      } catch (e) { /* an old or damaged entry: start afresh */ }
-      local.remove(sessionKey);
-      return null;
-    }
-
-    function isIdle(stored) {
-      var last = Number(stored.lastActive);
-      return !(last > 0) || Date.now() - last > idleMs;
-    }
-
-    function touch() {
-      if (!session) return;
-      session.lastActive = Date.now();
-      local.set(sessionKey, JSON.stringify(session));
-    }
+    // --- the transcript (this tab only) -----------------------------------------------
 
     function transcriptKey(id) { return STORAGE_PREFIX + ":transcript:" + id; }
 
     function loadTranscript() {
-      if (!session) return [];
+      if (!session.id()) return [];
       try {
-        var entries = JSON.parse(tab.get(transcriptKey(session.id)) || "[]");
+        var entries = JSON.parse(tab.get(transcriptKey(session.id())) || "[]");
         return Array.isArray(entries) ? entries : [];
       } catch (e) {
         return [];
       }
     }
 
-    var transcript = loadTranscript();
-
     function saveTranscript() {
-      if (!session) return;
+      if (!session.id()) return;
       if (transcript.length > MAX_TRANSCRIPT) transcript = transcript.slice(-MAX_TRANSCRIPT);
-      tab.set(transcriptKey(session.id), JSON.stringify(transcript));
-      touch();
+      tab.set(transcriptKey(session.id()), JSON.stringify(transcript));
+      session.touch();
     }
 
-    /** Remove this conversation from the browser: its id, proof and transcript. */
-    function forget() {
-      if (session) tab.remove(transcriptKey(session.id));
-      local.remove(sessionKey);
-      session = null;
-      ready = false;
-      requesting = false;
+    /** What this page shows and keeps of a conversation that has ended: nothing. */
+    function clear(id) {
+      if (id) tab.remove(transcriptKey(id));
       transcript = [];
       pending = [];
       clearTimeout(flushTimer);
@@ -478,49 +399,6 @@
 
     // --- sending ------------------------------------------------------------------------
 
-    var outbox = [];
-    var ready = false; // the server confirmed `session` on this connection
-    var requesting = false;
-    var retryTimer = null;
-
-    function emitQueued() {
-      if (!ready) {
-        if (outbox.length) requestSession();
-        return;
-      }
-      while (outbox.length) {
-        var message = outbox.shift();
-        socket.emit("user_uttered",
-          { message: message, session_id: session.id, proof: session.proof },
-          acknowledged(message));
-      }
-    }
-
-    function acknowledged(message) {
-      var sentFor = session.id;
-      return function (answer) {
-        var refused = answer && answer.refused;
-        if (!refused || !session || session.id !== sentFor) return;
-        if (refused === "unavailable") {
-          outbox.unshift(message);
-          retryLater();
-        } else if (refused === "invalid") {
-          // The server no longer accepts this conversation (ended elsewhere, expired):
-          // nothing was stored. Start over, keeping what the patient typed.
-          forget();
-          renderAll();
-          note(text.session_gone || "");
-          if (!input.value && message.charAt(0) !== "/") {
-            input.value = message;
-            note(text.not_sent || "");
-          }
-          outbox = [config.initPayload || "/greet"];
-          setWaiting(true);
-          emitQueued();
-        }
-      };
-    }
-
     function say(shown, payload) {
       var words = String(shown || "").trim();
       if (!words) return;
@@ -528,10 +406,9 @@
       renderUser(words);
       transcript.push({ k: "user", text: words });
       saveTranscript();
-      outbox.push(String(payload || words).slice(0, MAX_MESSAGE));
       setWaiting(true);
       scrollToEnd();
-      emitQueued();
+      session.send(String(payload || words).slice(0, MAX_MESSAGE));
     }
 
     form.addEventListener("submit", function (event) {
@@ -542,92 +419,55 @@
       say(words);
     });
 
-    // --- connection ---------------------------------------------------------------------
-
-    var target = socketTarget(config.rasaUrl || "http://localhost:5005");
-    var socket = window.io(target.origin, { path: target.path, autoConnect: false });
-    var ending = null; // an ended session not yet revoked by the server (sent on reconnect)
-
-    function requestSession() {
-      if (requesting || !socket.connected) return;
-      requesting = true;
-      socket.emit("session_request", session ? { session_id: session.id, proof: session.proof } : {});
+    function greet() {
+      setWaiting(true);
+      session.send(config.initPayload || "/greet", true);
     }
 
-    function retryLater() {
-      ready = false;
-      requesting = false;
-      status.textContent = text.offline || "";
-      clearTimeout(retryTimer);
-      retryTimer = setTimeout(requestSession, RETRY_MS);
-    }
+    // --- the session ----------------------------------------------------------------------
 
-    function endOnServer() {
-      if (!ending || !socket.connected) return;
-      var ended = ending;
-      socket.emit("session_end", { session_id: ended.id, proof: ended.proof }, function (answer) {
-        if (answer && answer.ended && ending === ended) ending = null;
-      });
-    }
-
-    socket.on("connect", function () {
-      ready = false;
-      requesting = false;
-      endOnServer();
-      if (session || outbox.length) requestSession();
-    });
-    socket.on("session_confirm", function (confirmed) {
-      if (!confirmed || typeof confirmed.session_id !== "string" || typeof confirmed.proof !== "string") return;
-      // Unasked, only a renewed proof for this session counts (not one for a chat just ended).
-      if (!requesting && !(session && confirmed.session_id === session.id)) return;
-      requesting = false;
-      if (session && confirmed.session_id !== session.id) {
+    var session = window.SarcomaChatSession.open(config, {
+      ready: function () { status.textContent = ""; },
+      offline: function () { status.textContent = text.offline || ""; },
+      message: receive,
+      replaced: function (oldId) {
         // The stored conversation could not be resumed (expired or ended): a new one.
-        forget();
+        clear(oldId);
         renderAll();
         note(text.session_gone || "");
-        outbox.unshift(config.initPayload || "/greet");
-        setWaiting(true);
-      }
-      session = { id: confirmed.session_id, proof: confirmed.proof };
-      touch();
-      ready = true;
-      status.textContent = "";
-      emitQueued();
+        greet();
+      },
+      ended: function (oldId) {
+        // 'delete my data' in this conversation, or 'End chat' in another tab. The turn's
+        // last reply (the deletion's) is shown first.
+        clearTimeout(flushTimer);
+        if (pending.length) flush();
+        clear(oldId);
+        note(text.session_ended || "");
+      },
+      refused: function (oldId, message) {
+        // Not stored by the server: start over, keeping what the patient typed.
+        clear(oldId);
+        renderAll();
+        note(text.session_gone || "");
+        if (!input.value && message.charAt(0) !== "/") {
+          input.value = message;
+          note(text.not_sent || "");
+        }
+        greet();
+      },
     });
-    socket.on("session_ended", function (ended) {
-      if (!session || !ended || ended.session_id !== session.id) return;
-      // 'delete my data' in this conversation, or 'End chat' in another tab. The turn's
-      // last reply (the deletion's) is shown first.
-      clearTimeout(flushTimer);
-      if (pending.length) flush();
-      forget();
-      note(text.session_ended || "");
-    });
-    socket.on("session_unavailable", retryLater);
-    socket.on("disconnect", function () {
-      ready = false;
-      requesting = false;
-    });
-    socket.on("connect_error", function () {
-      ready = false;
-      requesting = false;
-      status.textContent = text.offline || "";
-    });
-    socket.on("bot_uttered", function (data) {
-      if (session) receive(data);
-    });
+    if (session.dropped) tab.remove(transcriptKey(session.dropped));
+    var transcript = loadTranscript();
 
     function start(isResumed) {
       if (isResumed) {
         renderAll();
         note(transcript.length ? text.continuing : (text.continuing_no_history || text.continuing));
       } else {
-        outbox.push(config.initPayload || "/greet");
-        setWaiting(true);
+        greet();
       }
-      if (socket.connected) emitQueued();
-      else socket.connect();
+      session.start();
     }
 
     function showEnded() {
@@ -649,21 +489,13 @@
     }
 
     endChat.addEventListener("click", function () {
-      if (session) {
-        ending = { id: session.id, proof: session.proof };
-        endOnServer();
-      }
-      outbox = [];
-      forget();
+      clear(session.end());
       showEnded();
     });
 
     function expireIfIdle() {
-      if (!session) return;
-      // Another tab on this conversation may have been active since: its time counts.
-      var stored = loadSession();
-      if (!isIdle(stored && stored.id === session.id ? stored : session)) return;
-      forget();
+      if (!session.idle()) return;
+      clear(session.end());
       showEnded();
     }
     document.addEventListener("visibilitychange", expireIfIdle);
@@ -672,8 +504,8 @@
     if (config.embedded) embedded(input);
 
     status.textContent = text.connecting || "";
-    start(resumed);
-    if (!local.kept) note(text.not_kept || "");
+    start(session.resumed);
+    if (!session.kept) note(text.not_kept || "");
 
     return {
       root: root,
