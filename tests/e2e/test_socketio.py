@@ -158,6 +158,27 @@ def test_a_reload_resumes_the_conversation_with_a_new_proof(servers):
     assert not any(secret in logs for secret in asyncio.run(scenario()))  # no id, no proof
 
 
+def test_a_message_renews_a_proof_older_than_an_hour(servers):
+    async def scenario():
+        async with tab(servers) as patient:
+            await patient.request()
+            session = patient.session_id
+            two_hours_ago = time.time() - 2 * 3600
+            patient.proof = web_session.issue(session, SECRET, now=two_hours_ago).token
+            confirms = len(patient.confirms)
+            ack, _ = await patient.say("hello")
+            assert ack == {"accepted": True}
+            [renewed] = patient.confirms[confirms:]
+            assert renewed["session_id"] == session and renewed["resumed"] is True
+            outcome, proof = web_session.check(session, renewed["proof"], SECRET)
+            assert outcome is web_session.Check.VALID and proof.expires_at > time.time() + 23 * 3600
+            patient.proof = renewed["proof"]
+            ack, _ = await patient.say("yes I agree")  # a fresh proof is not renewed again
+            assert ack == {"accepted": True} and len(patient.confirms) == confirms + 1
+
+    asyncio.run(scenario())
+
+
 def test_after_end_chat_the_old_id_and_proof_get_nothing(servers):
     async def scenario():
         async with tab(servers) as patient, tab(servers) as other_tab, tab(servers) as copy:
