@@ -35,6 +35,8 @@ class Settings:
     staff_session_idle: timedelta = timedelta(minutes=30)
     staff_session_lifetime: timedelta = timedelta(hours=12)
     staff_cookie_secure: str = "auto"  # auto (when the request is HTTPS), true or false
+    # website: a browser's copy of an idle conversation, and its signed proof, expire after it
+    web_session_idle: timedelta = timedelta(hours=24)
     # secrets (bot/generated_secrets.py makes the internal ones for `make run` when unset)
     conversation_id_secret: str = ""  # HMAC key of platform ids (bot/identity.py)
     web_session_secret: str = ""  # signs the website's session ids (bot/web_session.py)
@@ -71,6 +73,7 @@ def load_settings() -> Settings:
         staff_session_idle=timedelta(minutes=_positive("STAFF_SESSION_IDLE_MINUTES", 30)),
         staff_session_lifetime=timedelta(hours=_positive("STAFF_SESSION_HOURS", 12)),
         staff_cookie_secure=_choice("STAFF_COOKIE_SECURE", ("auto", "true", "false")),
+        web_session_idle=timedelta(hours=_positive("WEB_SESSION_IDLE_HOURS", 24)),
         conversation_id_secret=_secret("CONVERSATION_ID_SECRET"),
         web_session_secret=_secret("WEB_SESSION_SECRET"),
         action_server_secret=_secret("ACTION_SERVER_SECRET"),

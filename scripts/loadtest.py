@@ -12,8 +12,9 @@ Each of the N concurrent patients plays one screening after another (bot.simulat
 patients, fixed seed, answered by button as tests/rest_patient.py does) until the time is up; a
 patient never starts a turn after that, so every turn sent is a complete one. Patients
 alternate between the channels given. Over socket.io each patient connects as the website does
-(Origin header, session_request, then user_uttered) and a turn ends when the server acknowledges
-the user_uttered event, which it does after the whole turn (every bot_uttered is sent before).
+(Origin header, session_request, then user_uttered with the session id and proof the server
+issued) and a turn ends when the server acknowledges the user_uttered event, which it does
+after the whole turn (every bot_uttered is sent before).
 Without --url (or --cluster) the script starts its own Rasa, action and web servers
 (tests/servers.py, SQLite, one process each) on free ports.
 
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.dialogue import content  # noqa: E402
+from bot.identity import WEB, conversation_id  # noqa: E402
 from bot.simulate import random_patient  # noqa: E402
 from scripts.stats import percentile  # noqa: E402
 from tests.rest_patient import RestPatient  # noqa: E402
@@ -176,16 +178,23 @@ class RestConnection:
 
 
 class SocketIOConnection:
-    """One website visitor: its own socket.io connection and session id."""
+    """One website visitor: its own socket.io connection, and the session id and proof the
+    server issues (rasa_extensions/channels/web.py); stored as `web:<id>`."""
 
     def __init__(self, target: Target, sender: str) -> None:
         self.target, self.sender = target, sender
-        self.conversation_id = sender
+        self.conversation_id = ""  # web:<id>, once the server has issued the session
+        self.session: dict[str, Any] = {}
         self.client = socketio.AsyncClient(reconnection=False)
         self.buffer: list[dict[str, Any]] = []
         self.confirmed = asyncio.Event()
-        self.client.on("session_confirm", lambda *_: self.confirmed.set())
+        self.client.on("session_confirm", self._confirmed)
         self.client.on("bot_uttered", lambda data: self.buffer.append(_rest_shape(data)))
+
+    def _confirmed(self, confirm: dict[str, Any]) -> None:
+        self.session = {"session_id": confirm["session_id"], "proof": confirm["proof"]}
+        self.conversation_id = conversation_id(WEB, confirm["session_id"], secret="")
+        self.confirmed.set()
 
     async def open(self) -> None:
         # Each visitor is its own client for the load balancer's sticky sessions (a browser
@@ -198,13 +207,15 @@ class SocketIOConnection:
             transports=list(self.target.transports) if self.target.transports else None,
             wait_timeout=self.target.timeout,
         )
-        await self.client.emit("session_request", {"session_id": self.sender})
+        await self.client.emit("session_request", {})
         await asyncio.wait_for(self.confirmed.wait(), self.target.timeout)
 
     async def turn(self, text: str) -> list[dict[str, Any]]:
         # The acknowledgement comes after the turn's last bot_uttered, on the same connection.
-        await self.client.call("user_uttered", {"message": text, "session_id": self.sender},
-                               timeout=self.target.timeout)
+        ack = await self.client.call("user_uttered", {"message": text, **self.session},
+                                     timeout=self.target.timeout)
+        if not (isinstance(ack, dict) and ack.get("accepted")):
+            raise RuntimeError(f"message refused: {ack}")
         replies, self.buffer = self.buffer, []
         return replies
 

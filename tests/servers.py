@@ -67,7 +67,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Servers]:
+def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None,
+                    extra_origins: tuple[str, ...] = ()) -> Iterator[Servers]:
+    """`extra_origins`: more browser origins allowed (ALLOWED_ORIGINS), e.g. a host page."""
     markers.require("servers", "running_servers")
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make model` (make test does it)")
@@ -83,7 +85,8 @@ def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None) -> 
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
         "WEB_PORT": str(web_port),
         "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
-        "ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port},http://localhost:{web_port}",
+        "ALLOWED_ORIGINS": ",".join((f"http://127.0.0.1:{web_port}",
+                                     f"http://localhost:{web_port}", *extra_origins)),
         **SECRETS,
         **(extra_env or {}),
     }

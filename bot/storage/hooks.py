@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.storage import db
+from bot.identity import WEB, namespace_of
+from bot.storage import db, web_sessions
 from bot.storage.store import ConversationRef, Store
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,11 @@ async def forget_conversation(sender_id: str) -> bool:
         "delete_conversation",
         lambda: default_store().delete_conversation(sender_id, PATIENT, include_events=False),
     )
+    # Issue 10, website: the browser's session id dies with its data, so a copy of its id and
+    # proof taken before reaches nothing afterwards (the channel refuses it, and tells the
+    # page after this turn). Done even when the deletion failed: the patient asked to end it.
+    if namespace_of(sender_id) == WEB:
+        await _safely("revoke_web_session", lambda: web_sessions.revoke(sender_id))
     return deleted is not None
 
 

@@ -5,7 +5,10 @@ blueprints (`patient`; `staff`, the review pages under /staff behind a sign-in) 
 set of headers:
 
 - Content-Security-Policy: scripts, styles and images only from this server; the browser may
-  connect only to this server and the configured Rasa server (RASA_PUBLIC_URL).
+  connect only to this server and the configured Rasa server (RASA_PUBLIC_URL). Pages may be
+  framed only by this server (frame-ancestors 'self', and X-Frame-Options SAMEORIGIN for old
+  browsers), except the widget's page `/embed`, which the sites in ALLOWED_ORIGINS may frame
+  (X-Frame-Options cannot name several sites, so it is left off there).
 - X-Content-Type-Options, Referrer-Policy (no referrer: a registry link opened from the chat
   says nothing about it), Permissions-Policy.
 
@@ -17,16 +20,21 @@ copied into the repository or loaded from a CDN.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, send_from_directory
+from flask import Flask, Response, abort, request, send_from_directory
 
 from bot.settings import ROOT, Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
 NODE_MODULES = ROOT / "node_modules"
+#: Pages other sites may frame (the widget's iframe); the rest only this server.
+EMBEDDABLE = frozenset({"patient.embed"})
+#: An origin as a CSP source: scheme, host, optional port, nothing that could end the directive.
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
 
 #: URL name under /static/vendor/ -> file under node_modules.
 VENDOR_FILES = {
@@ -70,10 +78,15 @@ def create_app(settings: Settings | None = None, node_modules: Path = NODE_MODUL
         return {"status": "ok"}
 
     csp = content_security_policy(settings.rasa_public_url)
+    embed_csp = content_security_policy(settings.rasa_public_url, settings.allowed_origins)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = csp
+        if request.endpoint in EMBEDDABLE:
+            response.headers["Content-Security-Policy"] = embed_csp
+        else:
+            response.headers["Content-Security-Policy"] = csp
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
@@ -84,9 +97,11 @@ def create_app(settings: Settings | None = None, node_modules: Path = NODE_MODUL
     return app
 
 
-def content_security_policy(rasa_url: str) -> str:
+def content_security_policy(rasa_url: str, framed_by: tuple[str, ...] = ()) -> str:
     """Only this server for scripts, styles and images; connections to this server and the
-    Rasa server (its http(s) origin and the matching ws(s) origin for the WebSocket)."""
+    Rasa server (its http(s) origin and the matching ws(s) origin for the WebSocket); framing
+    by this server and the origins `framed_by` (those that are plain http(s) origins)."""
+    ancestors = " ".join(["'self'", *(o for o in framed_by if ORIGIN.fullmatch(o))])
     parts = urlsplit(rasa_url)
     origin = f"{parts.scheme}://{parts.netloc}"
     socket_origin = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
@@ -99,5 +114,5 @@ def content_security_policy(rasa_url: str) -> str:
         "base-uri 'none'",
         "form-action 'self'",
         "object-src 'none'",
-        "frame-ancestors 'self'",
+        f"frame-ancestors {ancestors}",
     ])

@@ -2,8 +2,8 @@
 
 Questions are recognised by their wording (`question_index()`, as the REST patient does) and
 answered from a known set of facts, by tapping the button with the answer's label or by typing.
-Works on the chat page and on the widget embedded in another page (inside a shadow root:
-Playwright's locators look inside open shadow roots).
+Works on the chat page and on the widget embedded in another page (`frame`: the chat runs in
+the widget's iframe, on the chat's own origin).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FrameLocator, Locator, Page, expect
 
 from bot.catalog import load_catalog
 from bot.dialogue import content
@@ -22,9 +22,10 @@ from tests.rest_patient import question_index
 REPLY_TIMEOUT_MS = 30_000
 
 
-def open_chat(page: Page, url: str) -> ChatPage:
-    """Open a page with the chat, recording the browser's console errors."""
-    chat = ChatPage(page)
+def open_chat(page: Page, url: str, frame: str | None = None) -> ChatPage:
+    """Open a page with the chat, recording the browser's console errors. `frame`: a selector
+    of the iframe the chat runs in (the widget's), for a page that embeds it."""
+    chat = ChatPage(page, frame=page.frame_locator(frame) if frame else None)
     page.on("console", lambda m: chat.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: chat.errors.append(str(error)))
     page.goto(url)
@@ -36,10 +37,11 @@ class ChatPage:
     page: Page
     asked_slots: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    frame: FrameLocator | None = None
 
     @property
     def root(self) -> Locator:
-        return self.page.locator(".sc-chat")
+        return (self.frame or self.page).locator(".sc-chat")
 
     @property
     def input(self) -> Locator:
@@ -91,8 +93,20 @@ class ChatPage:
     def button_labels(self) -> list[str]:
         return self.root.locator(".sc-replies .sc-reply").all_inner_texts()
 
-    def session_id(self) -> str:
-        return self.page.evaluate("() => localStorage.getItem('sarcoma-chat:session')")
+    def stored_session(self) -> dict[str, Any] | None:
+        """The session the chat keeps in its origin's localStorage: {id, proof, lastActive}."""
+        return self.root.evaluate(
+            "() => JSON.parse(localStorage.getItem('sarcoma-chat:session') || 'null')")
+
+    def session_id(self) -> str | None:
+        stored = self.stored_session()
+        return stored["id"] if stored else None
+
+    def stored_transcripts(self) -> dict[str, str]:
+        """Every transcript the chat keeps in its origin's sessionStorage."""
+        return self.root.evaluate("""() => Object.fromEntries(Object.keys(sessionStorage)
+            .filter(k => k.startsWith('sarcoma-chat:transcript:'))
+            .map(k => [k, sessionStorage.getItem(k)]))""")
 
     def cards(self) -> Locator:
         return self.root.locator("article.sc-card")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests import markers
+from tests.browser.host_page import HostPageServer
 from tests.servers import ROOT, Servers, running_servers
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -49,9 +50,25 @@ def browser():
 
 
 @pytest.fixture(scope="package")
-def servers(tmp_path_factory, browser) -> Servers:
-    with running_servers(tmp_path_factory.mktemp("browser-data")) as running:
+def host_page() -> HostPageServer:
+    """A page of another site embedding the widget (tests/browser/host_page.py)."""
+    server = HostPageServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="package")
+def servers(tmp_path_factory, browser, host_page) -> Servers:
+    with running_servers(tmp_path_factory.mktemp("browser-data"),
+                         extra_origins=(host_page.origin,)) as running:
+        host_page.chat_urls = {"/": chat_origin(running), "/same-site": running.web_url}
         yield running
+
+
+def chat_origin(servers: Servers) -> str:
+    """The chat's web server by another name than the host page's (localhost, not 127.0.0.1),
+    so the two are different origins and sites."""
+    return servers.web_url.replace("127.0.0.1", "localhost")
 
 
 @pytest.fixture

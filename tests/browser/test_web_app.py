@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -54,14 +55,29 @@ def test_a_hostile_rasa_url_stays_data():
     assert page_config(html)["rasaUrl"] == hostile
 
 
-def test_the_widget_script_carries_its_configuration():
+def test_the_widget_script_only_knows_where_the_chat_is():
     response = client(rasa_public_url="http://rasa.example:5005").get("/widget.js")
     assert response.mimetype == "text/javascript"
     body = response.get_data(as_text=True)
-    assert '"rasaUrl": "http://rasa.example:5005"' in body
-    assert 'getAttribute("data-rasa-url")' in body
+    assert '"embed": "/embed"' in body and '"css": "/static/widget.css?v=' in body
+    assert "rasa.example" not in body and "localStorage" not in body
     demo = client().get("/embed-demo").get_data(as_text=True)
-    assert re.search(r'<script src="/widget.js" data-rasa-url="http://[^"]+"></script>', demo)
+    assert '<script src="/widget.js"></script>' in demo
+
+
+def test_the_embed_page_runs_the_chat_and_only_allowed_sites_may_frame_it():
+    web = client(allowed_origins=("https://www.hospital.example", "bad; script-src *"),
+                 web_session_idle=timedelta(hours=6))
+    embed = web.get("/embed")
+    config = page_config(embed.get_data(as_text=True))
+    assert config["embedded"] is True and config["idleHours"] == 6
+    csp = embed.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://www.hospital.example" in csp
+    assert "bad" not in csp and "X-Frame-Options" not in embed.headers
+    chat = web.get("/")
+    assert page_config(chat.get_data(as_text=True))["embedded"] is False
+    assert chat.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
+    assert chat.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
 def test_javascript_dependencies_come_from_node_modules_by_an_allow_list(tmp_path):
@@ -76,7 +92,8 @@ def test_javascript_dependencies_come_from_node_modules_by_an_allow_list(tmp_pat
 
 
 def test_settings_for_the_web(monkeypatch):
-    for name in ("RASA_PORT", "WEB_PORT", "RASA_PUBLIC_URL", "ALLOWED_ORIGINS", "WEB_HOST"):
+    for name in ("RASA_PORT", "WEB_PORT", "RASA_PUBLIC_URL", "ALLOWED_ORIGINS", "WEB_HOST",
+                 "WEB_SESSION_IDLE_HOURS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RASA_PORT", "5105")
     monkeypatch.setenv("WEB_PORT", "8180")
@@ -84,6 +101,9 @@ def test_settings_for_the_web(monkeypatch):
     assert settings.rasa_public_url == "http://localhost:5105"
     assert settings.allowed_origins == ("http://localhost:8180", "http://127.0.0.1:8180")
     assert settings.web_host == "127.0.0.1"
+    assert settings.web_session_idle == timedelta(hours=24)
+    monkeypatch.setenv("WEB_SESSION_IDLE_HOURS", "8")
+    assert load_settings().web_session_idle == timedelta(hours=8)
     monkeypatch.setenv("RASA_PUBLIC_URL", "https://chat.example.org/rasa/")
     monkeypatch.setenv("ALLOWED_ORIGINS", "https://www.example.org, https://example.org")
     settings = load_settings()

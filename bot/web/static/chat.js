@@ -1,16 +1,18 @@
 /*
- * Patient chat widget: talks to Rasa's socket.io channel (session persistence on).
+ * Patient chat: the conversation's page, on the website's socket.io channel.
  *
- * - The session id is random (crypto.randomUUID) and kept in localStorage, so a reload (or a
- *   new tab) continues the same conversation; the messages so far are kept in sessionStorage
- *   and shown again after a reload.
+ * - The session (server-issued id and proof, idle expiry, 'End chat', refusals) is kept by
+ *   session.js; this file shows the conversation. The messages so far are kept in
+ *   sessionStorage (this tab), keyed by the session id, and shown again after a reload.
  * - Bot messages arrive as `bot_uttered`: {text, quick_replies:[{title, payload}]}, or the
  *   `screening_result` custom message ({type, trials}, possibly under `custom`), shown as cards
  *   in place of the plain-text cards that precede it.
  * - Every text is put in the page with textContent or createTextNode, never as markup.
+ * - Storage is always the chat's own origin: on another site the chat runs in the widget's
+ *   iframe (templates/patient/widget.js), never in the host page.
  *
- * window.SarcomaChat.mount(element, config) builds a widget in `element` (a page element or a
- * shadow root's child); the chat page mounts itself on [data-sarcoma-chat].
+ * window.SarcomaChat.mount(element, config) builds the chat in `element`; the chat page and the
+ * widget's page (/embed) mount themselves on [data-sarcoma-chat].
  */
 (function () {
   "use strict";
@@ -20,6 +22,7 @@
   var NO_REPLY_MS = 30000;
   var MAX_TRANSCRIPT = 300;
   var MAX_MESSAGE = 1000;
+  var IDLE_CHECK_MS = 60000;
   var RESULT_TYPE = "screening_result";
   var counter = 0;
 
@@ -36,54 +39,6 @@
     return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
       return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
     });
-  }
-
-  function randomId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    // Pages served over plain http on a network address are not a secure context, where
-    // randomUUID is missing; getRandomValues is there, so build a version-4 UUID with it.
-    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) {
-      return (b + 0x100).toString(16).slice(1);
-    }).join("");
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20),
-      hex.slice(20)].join("-");
-  }
-
-  function store(kind) {
-    // localStorage / sessionStorage may be missing or refuse writes (private modes): the chat
-    // then still works, only without continuing after a reload.
-    var memory = {};
-    var backend = null;
-    try {
-      backend = window[kind];
-      backend.setItem(STORAGE_PREFIX + ":probe", "1");
-      backend.removeItem(STORAGE_PREFIX + ":probe");
-    } catch (e) {
-      backend = null;
-    }
-    return {
-      get: function (key) {
-        try { return backend ? backend.getItem(key) : (memory[key] || null); } catch (e) { return null; }
-      },
-      set: function (key, value) {
-        try { if (backend) backend.setItem(key, value); else memory[key] = value; } catch (e) { /* full */ }
-      },
-      remove: function (key) {
-        try { if (backend) backend.removeItem(key); else delete memory[key]; } catch (e) { /* ignore */ }
-      },
-    };
-  }
-
-  function socketTarget(rasaUrl) {
-    // "http://host:5005" or "https://host/prefix": socket.io needs the origin and the path.
-    var url = new URL(rasaUrl, window.location.href);
-    var path = url.pathname.replace(/\/+$/, "");
-    return { origin: url.origin, path: path + "/socket.io" };
   }
 
   /** A bot_uttered payload as {text, buttons} or {result}, or null when not shown. */
@@ -140,17 +95,8 @@
     var text = config.text || {};
     var labels = config.labels || {};
     var n = ++counter;
-    var local = store("localStorage");
-    var tab = store("sessionStorage");
-    var sessionKey = STORAGE_PREFIX + ":session";
+    var tab = window.SarcomaChatSession.store("sessionStorage");
     var headingLevel = Number(container.getAttribute && container.getAttribute("data-heading-level")) || 2;
-
-    var sessionId = local.get(sessionKey);
-    var resumed = !!sessionId;
-    if (!sessionId) {
-      sessionId = randomId();
-      local.set(sessionKey, sessionId);
-    }
 
     // Build the widget.
     var root = el("section", "sc-chat");
@@ -160,11 +106,11 @@
     var header = el("header", "sc-header");
     var title = el("h" + Math.min(Math.max(headingLevel, 1), 6), "sc-title", text.title);
     title.id = "sc-" + n + "-title";
-    var newChat = el("button", "sc-new", text.new_chat);
-    newChat.type = "button";
-    newChat.title = text.new_chat_title || "";
+    var endChat = el("button", "sc-new", text.end_chat);
+    endChat.type = "button";
+    endChat.title = text.end_chat_title || "";
     header.appendChild(title);
-    header.appendChild(newChat);
+    header.appendChild(endChat);
 
     var notice = el("p", "sc-notice", text.notice);
     notice.setAttribute("role", "note");
@@ -217,24 +163,34 @@
     root.appendChild(form);
     container.appendChild(root);
 
-    // --- transcript (this tab only) ---------------------------------------------------
+    // --- the transcript (this tab only) -----------------------------------------------
 
-    function transcriptKey() { return STORAGE_PREFIX + ":transcript:" + sessionId; }
+    function transcriptKey(id) { return STORAGE_PREFIX + ":transcript:" + id; }
 
     function loadTranscript() {
+      if (!session.id()) return [];
       try {
-        var entries = JSON.parse(tab.get(transcriptKey()) || "[]");
+        var entries = JSON.parse(tab.get(transcriptKey(session.id())) || "[]");
         return Array.isArray(entries) ? entries : [];
       } catch (e) {
         return [];
       }
     }
 
-    var transcript = loadTranscript();
-
     function saveTranscript() {
+      if (!session.id()) return;
       if (transcript.length > MAX_TRANSCRIPT) transcript = transcript.slice(-MAX_TRANSCRIPT);
-      tab.set(transcriptKey(), JSON.stringify(transcript));
+      tab.set(transcriptKey(session.id()), JSON.stringify(transcript));
+      session.touch();
+    }
+
+    /** What this page shows and keeps of a conversation that has ended: nothing. */
+    function clear(id) {
+      if (id) tab.remove(transcriptKey(id));
+      transcript = [];
+      pending = [];
+      clearTimeout(flushTimer);
+      setWaiting(false);
     }
 
     // --- rendering ----------------------------------------------------------------------
@@ -443,15 +399,6 @@
 
     // --- sending ------------------------------------------------------------------------
 
-    var outbox = [];
-    var ready = false;
-
-    function emitQueued() {
-      while (ready && outbox.length) {
-        socket.emit("user_uttered", { message: outbox.shift(), session_id: sessionId });
-      }
-    }
-
     function say(shown, payload) {
       var words = String(shown || "").trim();
       if (!words) return;
@@ -459,10 +406,9 @@
       renderUser(words);
       transcript.push({ k: "user", text: words });
       saveTranscript();
-      outbox.push(String(payload || words).slice(0, MAX_MESSAGE));
       setWaiting(true);
       scrollToEnd();
-      emitQueued();
+      session.send(String(payload || words).slice(0, MAX_MESSAGE));
     }
 
     form.addEventListener("submit", function (event) {
@@ -473,64 +419,113 @@
       say(words);
     });
 
-    // --- connection ---------------------------------------------------------------------
+    function greet() {
+      setWaiting(true);
+      session.send(config.initPayload || "/greet", true);
+    }
 
-    var target = socketTarget(config.rasaUrl || "http://localhost:5005");
-    var socket = window.io(target.origin, { path: target.path, autoConnect: false });
+    // --- the session ----------------------------------------------------------------------
 
-    socket.on("connect", function () {
-      socket.emit("session_request", { session_id: sessionId });
+    var session = window.SarcomaChatSession.open(config, {
+      ready: function () { status.textContent = ""; },
+      offline: function () { status.textContent = text.offline || ""; },
+      message: receive,
+      replaced: function (oldId) {
+        // The stored conversation could not be resumed (expired or ended): a new one.
+        clear(oldId);
+        renderAll();
+        note(text.session_gone || "");
+        greet();
+      },
+      ended: function (oldId) {
+        // 'delete my data' in this conversation, or 'End chat' in another tab. The turn's
+        // last reply (the deletion's) is shown first.
+        clearTimeout(flushTimer);
+        if (pending.length) flush();
+        clear(oldId);
+        note(text.session_ended || "");
+      },
+      refused: function (oldId, message) {
+        // Not stored by the server: start over, keeping what the patient typed.
+        clear(oldId);
+        renderAll();
+        note(text.session_gone || "");
+        if (!input.value && message.charAt(0) !== "/") {
+          input.value = message;
+          note(text.not_sent || "");
+        }
+        greet();
+      },
     });
-    socket.on("session_confirm", function (confirmed) {
-      var id = confirmed && typeof confirmed === "object" ? confirmed.session_id : confirmed;
-      if (id !== sessionId) return;
-      ready = true;
-      status.textContent = "";
-      emitQueued();
-    });
-    socket.on("disconnect", function () {
-      ready = false;
-    });
-    socket.on("connect_error", function () {
-      ready = false;
-      status.textContent = text.offline || "";
-    });
-    socket.on("bot_uttered", receive);
+    if (session.dropped) tab.remove(transcriptKey(session.dropped));
+    var transcript = loadTranscript();
 
     function start(isResumed) {
       if (isResumed) {
         renderAll();
         note(transcript.length ? text.continuing : (text.continuing_no_history || text.continuing));
       } else {
-        outbox.push(config.initPayload || "/greet");
-        setWaiting(true);
+        greet();
       }
-      root.setAttribute("data-session-id", sessionId);
-      socket.connect();
+      session.start();
     }
 
-    newChat.addEventListener("click", function () {
-      tab.remove(transcriptKey());
-      sessionId = randomId();
-      local.set(sessionKey, sessionId);
-      transcript = [];
-      pending = [];
-      outbox = [];
-      ready = false;
+    function showEnded() {
       renderAll();
-      socket.disconnect();
-      start(false);
-      input.focus();
+      var box = el("div", "sc-ended");
+      box.appendChild(el("p", "sc-note", text.ended || ""));
+      var again = el("button", "sc-again", text.start_new || "");
+      again.type = "button";
+      again.addEventListener("click", function () {
+        box.parentNode.removeChild(box);
+        endChat.disabled = false;
+        start(false);
+        input.focus();
+      });
+      box.appendChild(again);
+      log.appendChild(box);
+      endChat.disabled = true;
+      again.focus();
+    }
+
+    endChat.addEventListener("click", function () {
+      clear(session.end());
+      showEnded();
     });
 
+    function expireIfIdle() {
+      if (!session.idle()) return;
+      clear(session.end());
+      showEnded();
+    }
+    document.addEventListener("visibilitychange", expireIfIdle);
+    setInterval(expireIfIdle, IDLE_CHECK_MS);
+
+    if (config.embedded) embedded(input);
+
     status.textContent = text.connecting || "";
-    start(resumed);
+    start(session.resumed);
+    if (!session.kept) note(text.not_kept || "");
 
     return {
       root: root,
       receive: receive,
-      sessionId: function () { return sessionId; },
     };
+  }
+
+  /** In the widget's iframe: Escape asks the host page's widget to close it, and the host
+   *  page's widget can ask for the focus. Nothing else crosses: no text, no session. */
+  function embedded(input) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && window.parent !== window) {
+        window.parent.postMessage({ type: "sarcoma-chat:close" }, "*");
+      }
+    });
+    window.addEventListener("message", function (event) {
+      if (event.source === window.parent && event.data && event.data.type === "sarcoma-chat:focus") {
+        input.focus();
+      }
+    });
   }
 
   // --- auto-mount on the chat page -------------------------------------------------------

@@ -1,9 +1,13 @@
 /*
  * Sarcoma study chat: add it to any page with one script tag,
- *   <script src="https://this-server/widget.js" data-rasa-url="https://rasa-server"></script>
- * It adds a button at the bottom right that opens the chat. The chat lives in a shadow root,
- * so the host page's styles do not change it. data-rasa-url is optional (default: the server's
- * RASA_PUBLIC_URL); the host page's origin must be in the Rasa server's ALLOWED_ORIGINS.
+ *   <script src="https://chat-server/widget.js"></script>
+ * It adds a button at the bottom right that opens the chat in an iframe served by the chat
+ * server (/embed). The conversation, its session and its transcript live only inside that
+ * iframe, on the chat server's origin: this page's scripts cannot read them. This script keeps
+ * nothing of the conversation and sets no global but a flag against loading twice.
+ * The host page's origin must be in the chat server's ALLOWED_ORIGINS (the iframe refuses
+ * other framing pages), and its own Content-Security-Policy, if any, must allow this script,
+ * the stylesheet and the frame from the chat server (script-src, style-src, frame-src).
  */
 (function () {
   "use strict";
@@ -12,25 +16,19 @@
   if (!script || window.__sarcomaChatWidget) return;
   window.__sarcomaChatWidget = true;
   var base = new URL(script.src, window.location.href);
-  if (script.getAttribute("data-rasa-url")) config.rasaUrl = script.getAttribute("data-rasa-url");
+  var chatOrigin = base.origin;
   function asset(path) { return new URL(path, base).href; }
-
-  function load(src, ready) {
-    var tag = document.createElement("script");
-    tag.src = src;
-    tag.async = false;
-    tag.onload = ready;
-    document.head.appendChild(tag);
-  }
 
   function build() {
     var host = document.createElement("div");
     host.className = "sarcoma-chat-widget";
     document.body.appendChild(host);
+    // The shadow root keeps the host page's styles off the button and panel; it holds no
+    // conversation (that is inside the iframe).
     var shadow = host.attachShadow({ mode: "open" });
     var css = document.createElement("link");
     css.rel = "stylesheet";
-    css.href = asset(config.assets.css);
+    css.href = asset(config.css);
     shadow.appendChild(css);
 
     var launcher = document.createElement("button");
@@ -43,51 +41,53 @@
     var panel = document.createElement("div");
     panel.className = "sc-panel";
     panel.id = "sc-panel";
+    panel.setAttribute("role", "region");
+    panel.setAttribute("aria-label", config.text.title);
     panel.hidden = true;
     var close = document.createElement("button");
     close.type = "button";
     close.className = "sc-close";
     close.textContent = config.text.close_chat;
-    var body = document.createElement("div");
-    body.className = "sc-panel-body";
-    body.setAttribute("data-heading-level", "2");
     panel.appendChild(close);
-    panel.appendChild(body);
     shadow.appendChild(panel);
     shadow.appendChild(launcher);
 
-    var mounted = false;
+    var frame = null;
     function open(show) {
       panel.hidden = !show;
       launcher.hidden = show;
       launcher.setAttribute("aria-expanded", String(show));
-      if (show && !mounted) {
-        mounted = true;
-        withScripts(function () { window.SarcomaChat.mount(body, config); focusInput(); });
-      } else if (show) {
-        focusInput();
-      } else {
+      if (!show) {
         launcher.focus();
+        return;
+      }
+      if (!frame) {
+        frame = document.createElement("iframe");
+        frame.className = "sc-frame";
+        frame.title = config.text.title;
+        frame.src = asset(config.embed);
+        frame.setAttribute("referrerpolicy", "no-referrer");
+        frame.addEventListener("load", focusChat);
+        panel.appendChild(frame);
+      } else {
+        focusChat();
       }
     }
-    function focusInput() {
-      var input = body.querySelector("input");
-      if (input) input.focus();
+    function focusChat() {
+      frame.focus();
+      // Only a request: the chat page decides what gets the focus (its input).
+      frame.contentWindow.postMessage({ type: "sarcoma-chat:focus" }, chatOrigin);
     }
     launcher.addEventListener("click", function () { open(true); });
     close.addEventListener("click", function () { open(false); });
     panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") open(false);
     });
-  }
-
-  function withScripts(ready) {
-    var chat = function () {
-      if (window.SarcomaChat) ready();
-      else load(asset(config.assets.chat), ready);
-    };
-    if (window.io) chat();
-    else load(asset(config.assets.socketio), chat);
+    // Escape pressed inside the iframe: the chat page asks to close (nothing else is sent).
+    window.addEventListener("message", function (event) {
+      if (!frame || event.source !== frame.contentWindow || event.origin !== chatOrigin) return;
+      if (event.data && event.data.type === "sarcoma-chat:close" && !panel.hidden) open(false);
+    });
   }
 
   if (document.body) build();
