@@ -35,7 +35,7 @@ from tests.patients import A, B
 from tests.postgres_server import throwaway_postgres
 from tests.servers import ROOT, free_port
 from tests.storage.helpers import staff_signed_in
-from tests.storage.synthetic import page_start, populate
+from tests.storage.synthetic import page_start, populate, public_id
 
 PASSWORD = "benchmark password"
 LIST_PAGES = {
@@ -98,7 +98,7 @@ def bench(name: str, url: str, count: int, repeat: int) -> None:
         report(f"list: page {deep_page:,} (keyset)",
                timed(session, f"{base}/staff/", {"after": deep}, repeat))
         rng = random.Random(3)
-        pages = [f"{base}/staff/conversations/synthetic-{rng.randrange(1, count + 1)}"
+        pages = [f"{base}/staff/conversations/{public_id(rng.randrange(1, count + 1))}"
                  for _ in range(repeat)]
         report("conversation page", [once(session, page, {}) for page in pages])
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import engine
 from bot.engine import VERDICTS, screen
-from bot.storage import db
+from bot.storage import audit, db
 from bot.storage.models import (
     AuditEntry,
     ContactRequest,
@@ -95,7 +95,7 @@ class ConversationFilter:
     nct_id: str | None = None
     verdict: str | None = None  # the latest verdict (for nct_id, or for any trial)
     reviewed: bool | None = None
-    text: str | None = None  # in the patient's messages, a note, a tag, or the sender id
+    text: str | None = None  # in the patient's messages, a note, a tag, or the public id
     contact_open: bool = False  # only those who asked to talk to a person, not yet handled
 
 
@@ -300,36 +300,41 @@ class Store:
 
     @staticmethod
     def _delete_senders(session: Session, senders: Sequence[str]) -> int:
-        ids = list(session.execute(
-            sa.select(Conversation.id).where(Conversation.sender_id.in_(list(senders)))
-        ).scalars())
+        rows = session.execute(
+            sa.select(Conversation.id, Conversation.public_id)
+            .where(Conversation.sender_id.in_(list(senders)))
+        ).all()
+        ids, public_ids = [row.id for row in rows], [row.public_id for row in rows]
         if ids:
             for model in CHILDREN:
                 session.execute(sa.delete(model).where(model.conversation_id.in_(ids)))
             session.execute(sa.delete(Conversation).where(Conversation.id.in_(ids)))
-        session.execute(
-            sa.update(AuditEntry).where(AuditEntry.conversation.in_(list(senders)))
-            .values(conversation=None)
-        )
+            session.execute(
+                sa.update(AuditEntry).where(AuditEntry.conversation.in_(public_ids))
+                .values(conversation=None)
+            )
         return len(ids)
 
     # --- staff side -----------------------------------------------------------------------
 
-    def mark_reviewed(self, sender_id: str, reviewer: str, reviewed: bool = True,
+    # Staff name a conversation by its public id (models.Conversation.public_id), never by
+    # the sender id; the audit log records the public id too.
+
+    def mark_reviewed(self, public_id: str, reviewer: str, reviewed: bool = True,
                       now: datetime | None = None) -> None:
         now = now or utcnow()
 
         def write(session: Session) -> None:
-            conversation = self._existing(session, sender_id)
+            conversation = self._existing(session, public_id)
             conversation.review_status = "reviewed" if reviewed else "new"
             conversation.reviewed_at = now if reviewed else None
             conversation.reviewed_by = reviewer if reviewed else None
             self._audit(session, now, reviewer, "mark_reviewed" if reviewed else "mark_unreviewed",
-                        sender_id)
+                        public_id)
 
         self._write(write)
 
-    def add_note(self, sender_id: str, author: str, text: str,
+    def add_note(self, public_id: str, author: str, text: str,
                  now: datetime | None = None) -> int:
         text = printable(text).strip()
         if not text:
@@ -337,17 +342,17 @@ class Store:
         now = now or utcnow()
 
         def write(session: Session) -> int:
-            conversation = self._existing(session, sender_id)
+            conversation = self._existing(session, public_id)
             note = ReviewNote(conversation_id=conversation.id, author=author, created_at=now,
                               text=text)
             session.add(note)
             session.flush()
-            self._audit(session, now, author, "add_note", sender_id, {"note": note.id})
+            self._audit(session, now, author, "add_note", public_id, {"note": note.id})
             return note.id
 
         return self._write(write)
 
-    def set_tags(self, sender_id: str, tags: Iterable[str], author: str,
+    def set_tags(self, public_id: str, tags: Iterable[str], author: str,
                  now: datetime | None = None) -> list[str]:
         """Replace the conversation's tags (trimmed, lower case, at most 64 characters)."""
         wanted = sorted({printable(t).strip().lower() for t in tags if printable(t).strip()})
@@ -356,7 +361,7 @@ class Store:
         now = now or utcnow()
 
         def write(session: Session) -> list[str]:
-            conversation = self._existing(session, sender_id)
+            conversation = self._existing(session, public_id)
             have = {t.tag: t for t in conversation.tags}
             for tag, row in have.items():
                 if tag not in wanted:
@@ -366,12 +371,16 @@ class Store:
                                 created_at=now)
                 for tag in wanted if tag not in have
             )
-            self._audit(session, now, author, "set_tags", sender_id, {"tags": wanted})
+            # counts, not the tags: staff text must not outlive a deleted conversation
+            removed = sum(tag not in wanted for tag in have)
+            self._audit(session, now, author, "set_tags", public_id,
+                        {"tags": len(wanted), "added": len(set(wanted) - set(have)),
+                         "removed": removed})
             return wanted
 
         return self._write(write)
 
-    def add_override(self, sender_id: str, nct_id: str, verdict: str, reason: str,
+    def add_override(self, public_id: str, nct_id: str, verdict: str, reason: str,
                      reviewer: str, now: datetime | None = None) -> int:
         """A reviewer's verdict for one trial. The patient's result is left as it was."""
         reason = printable(reason).strip()
@@ -382,7 +391,7 @@ class Store:
         now = now or utcnow()
 
         def write(session: Session) -> int:
-            conversation = self._existing(session, sender_id)
+            conversation = self._existing(session, public_id)
             known = {r.nct_id for r in session.execute(
                 sa.select(TrialResult.nct_id).where(
                     TrialResult.conversation_id == conversation.id)
@@ -394,43 +403,52 @@ class Store:
                                   created_at=now)
             session.add(row)
             session.flush()
-            self._audit(session, now, reviewer, "override_verdict", sender_id,
+            self._audit(session, now, reviewer, "override_verdict", public_id,
                         {"nct_id": nct_id, "verdict": verdict})
             return row.id
 
         return self._write(write)
 
-    def close_contact_request(self, request_id: int, staff: str,
+    def close_contact_request(self, request_id: int, staff: str, public_id: str,
                               now: datetime | None = None) -> None:
+        """Mark a contact request handled; `public_id` must be its conversation's (a form
+        cannot close another conversation's request than the one it shows)."""
         now = now or utcnow()
 
         def write(session: Session) -> None:
             request = session.get(ContactRequest, request_id)
-            if request is None:
+            owner = request and session.get(Conversation, request.conversation_id)
+            if owner is None or owner.public_id != public_id:
                 raise StorageError("no such contact request")
             request.status, request.handled_by, request.handled_at = "done", staff, now
-            sender = session.get(Conversation, request.conversation_id).sender_id
-            self._audit(session, now, staff, "close_contact_request", sender,
+            self._audit(session, now, staff, "close_contact_request", public_id,
                         {"request": request_id})
 
         self._write(write)
 
-    def audit(self, actor: str, action: str, sender_id: str | None = None,
-              detail: Mapping[str, Any] | None = None, now: datetime | None = None) -> None:
-        """Record a staff action (a view, an export). `detail` holds filters or counts, never
-        patient text."""
+    def audit(self, actor: str, action: str, public_id: str | None = None,
+              detail: Mapping[str, Any] | None = None, now: datetime | None = None) -> int:
+        """Record a staff action (a view, an export) and return the entry's id. `detail`
+        holds filters or counts, never patient text."""
         with self.session() as session:
-            self._audit(session, now or utcnow(), actor, action, sender_id, detail)
+            return self._audit(session, now or utcnow(), actor, action, public_id, detail)
 
     # --- reading --------------------------------------------------------------------------
 
-    def get_conversation(self, sender_id: str) -> Conversation | None:
+    def get_conversation(self, public_id: str) -> Conversation | None:
         """The conversation with its results (and per-trial rows), notes, tags, overrides and
         contact requests loaded."""
+        return self._load(Conversation.public_id == public_id)
+
+    def find_conversation(self, sender_id: str) -> Conversation | None:
+        """get_conversation by the sender id (the command line, tests), never for staff."""
+        return self._load(Conversation.sender_id == sender_id)
+
+    def _load(self, condition: sa.sql.ColumnElement) -> Conversation | None:
         with self.session() as session:
             return session.execute(
                 sa.select(Conversation)
-                .where(Conversation.sender_id == sender_id)
+                .where(condition)
                 .options(
                     selectinload(Conversation.results).selectinload(ScreeningResult.trials),
                     selectinload(Conversation.notes), selectinload(Conversation.tags),
@@ -549,11 +567,11 @@ class Store:
                 found[row.conversation_id][row.nct_id] = row
         return found
 
-    def audit_entries(self, sender_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    def audit_entries(self, public_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
         with self.session() as session:
             query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-            if sender_id is not None:
-                query = query.where(AuditEntry.conversation == sender_id)
+            if public_id is not None:
+                query = query.where(AuditEntry.conversation == public_id)
             return list(session.execute(query.limit(limit)).scalars())
 
     # --- helpers ----------------------------------------------------------------------------
@@ -589,9 +607,9 @@ class Store:
         return conversation
 
     @staticmethod
-    def _existing(session: Session, sender_id: str) -> Conversation:
+    def _existing(session: Session, public_id: str) -> Conversation:
         conversation = session.execute(
-            sa.select(Conversation).where(Conversation.sender_id == sender_id)
+            sa.select(Conversation).where(Conversation.public_id == public_id)
         ).scalar_one_or_none()
         if conversation is None:
             raise StorageError("no such conversation")
@@ -599,9 +617,15 @@ class Store:
 
     @staticmethod
     def _audit(session: Session, now: datetime, actor: str, action: str,
-               sender_id: str | None = None, detail: Mapping[str, Any] | None = None) -> None:
-        session.add(AuditEntry(at=now, actor=actor, action=action, conversation=sender_id,
-                               detail=dict(detail) if detail is not None else None))
+               public_id: str | None = None, detail: Mapping[str, Any] | None = None) -> int:
+        """An audit entry in the session's transaction, with the request's source address
+        (bot/storage/audit.py); returns its id."""
+        entry = AuditEntry(at=now, actor=actor, action=action, conversation=public_id,
+                           detail=dict(detail) if detail is not None else None,
+                           source=audit.current_source())
+        session.add(entry)
+        session.flush()
+        return entry.id
 
 
 def printable(text: str | None) -> str:
@@ -657,13 +681,13 @@ def list_query(filters: ConversationFilter, limit: int = 50,
 
 
 def _text_condition(text: str, senders: Sequence[str]) -> sa.sql.ColumnElement:
-    """The sender id itself, a tag, a note containing the text, or a matching transcript."""
+    """The public id itself, a tag, a note containing the text, or a matching transcript."""
     note = sa.select(ReviewNote.id).where(ReviewNote.conversation_id == Conversation.id,
                                           ReviewNote.text.ilike(_like(text), escape="!"))
     tag = sa.select(ConversationTag.tag).where(
         ConversationTag.conversation_id == Conversation.id,
         ConversationTag.tag == text.lower())
-    conditions = [Conversation.sender_id == text, note.exists(), tag.exists()]
+    conditions = [Conversation.public_id == text.lower(), note.exists(), tag.exists()]
     if senders:
         conditions.append(Conversation.sender_id.in_(list(senders)))
     return sa.or_(*conditions)

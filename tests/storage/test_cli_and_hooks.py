@@ -113,7 +113,7 @@ async def test_the_actions_record_consent_audience_result_contact_and_delete(env
         "alice", {"consent": True, "audience": "self", **PATIENT_A}))
     await run(ActionHandoff(), tracker("alice", {"consent": True}, "a person", "human_handoff"))
 
-    conversation = Store(env).get_conversation("alice")
+    conversation = Store(env).find_conversation("alice")
     assert (conversation.consent, conversation.audience, conversation.channel) == (
         True, "self", "telegram")
     assert conversation.started_at.timestamp() == pytest.approx(OLD.timestamp(), abs=1e-3)
@@ -122,7 +122,7 @@ async def test_the_actions_record_consent_audience_result_contact_and_delete(env
     assert len(conversation.contact_requests) == 1
 
     await run(ActionDeleteData(), tracker("alice", {"consent": True}, "delete", "delete_data"))
-    assert Store(env).get_conversation("alice") is None
+    assert Store(env).find_conversation("alice") is None
     assert rows_mentioning(env, "alice", conversation.id) == []
     [deletion] = [e for e in Store(env).audit_entries() if e.action == "delete_conversation"]
     assert (deletion.actor, deletion.conversation) == ("patient", None)

@@ -85,7 +85,7 @@ def test_the_action_server_stores_the_result_and_the_store_reads_it(server):
     shown = patient.result()
     assert shown is not None
 
-    conversation = Store(server.url).get_conversation(patient.conversation_id)
+    conversation = Store(server.url).find_conversation(patient.conversation_id)
     assert conversation is not None, server.servers.logs()[-3000:]
     assert (conversation.channel, conversation.consent, conversation.audience) == (
         "rest", True, "self")
@@ -106,7 +106,7 @@ def test_talk_to_a_person_is_recorded_as_a_contact_request(server):
     patient = server.patient()
     patient.start("child")
     patient.say("I want to talk to a person")
-    conversation = Store(server.url).get_conversation(patient.conversation_id)
+    conversation = Store(server.url).find_conversation(patient.conversation_id)
     assert conversation.audience == "child"
     assert [r.status for r in conversation.contact_requests] == ["open"]
 
@@ -117,7 +117,7 @@ def test_delete_my_data_removes_the_conversation_everywhere(server):
     patient.answer_all(PATIENT_A)
     patient.say("can I talk to a person")
     store = Store(server.url)
-    conversation = store.get_conversation(patient.conversation_id)
+    conversation = store.find_conversation(patient.conversation_id)
     assert conversation.results and conversation.contact_requests
     assert any(SECRET in data for _, data in event_rows(server.url, patient.conversation_id))
 
@@ -138,7 +138,7 @@ def test_delete_my_data_removes_the_conversation_everywhere(server):
     assert rows and not any(SECRET in data for _, data in rows)
     slots = [json.loads(data) for _, data in rows]
     assert not [e for e in slots if e.get("event") == "slot" and e.get("name") == "diagnosis"]
-    assert store.get_conversation(patient.conversation_id) is None
+    assert store.find_conversation(patient.conversation_id) is None
     logs = server.servers.logs()
     assert "conversation deleted at the patient's request" in logs
     assert SECRET not in logs and patient.conversation_id not in logs

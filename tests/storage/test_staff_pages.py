@@ -44,6 +44,11 @@ def site(db_url, monkeypatch):
         app.extensions["staff_accounts"].store.engine.dispose()
 
 
+def public(store: Store, sender: str) -> str:
+    """The id staff pages know a conversation by."""
+    return store.find_conversation(sender).public_id
+
+
 def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
@@ -61,14 +66,14 @@ def actions(store: Store) -> list[str]:
 
 
 def test_nothing_answers_without_a_session(site):
-    client, _ = site
-    for path in ("/staff/", f"/staff/conversations/{SENDER}", "/staff/summary"):
+    client, store = site
+    for path in ("/staff/", f"/staff/conversations/{public(store, SENDER)}", "/staff/summary"):
         response = client.get(path)
         assert response.status_code == 302
         assert "/staff/login" in response.headers["Location"]
         assert "Zara" not in response.get_data(as_text=True)
     assert client.get("/staff/export.csv").status_code == 401
-    assert client.post(f"/staff/conversations/{SENDER}/notes",
+    assert client.post(f"/staff/conversations/{public(store, SENDER)}/notes",
                        data={"text": "x"}).status_code == 401
 
 
@@ -79,7 +84,8 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_lands_on_the_list(site):
     cookie = response.headers["Set-Cookie"]
     assert "staff_session=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     page = client.get("/staff/").get_data(as_text=True)
-    assert SENDER in page and "Possible match" in page
+    assert public(store, SENDER) in page and "Possible match" in page
+    assert SENDER not in page
     assert actions(store)[-2:] == ["login", "view_list"]
 
 
@@ -138,9 +144,11 @@ def test_filters_select_by_trial_verdict_review_and_text(site):
     store.record_result(ConversationRef("someone-else", "telegram"), {"diagnosis": "other"})
     sign_in(client)
 
+    senders = {public(store, s): s for s in (SENDER, "someone-else")}
+
     def listed(**query) -> set[str]:
         page = client.get("/staff/", query_string=query).get_data(as_text=True)
-        return set(re.findall(r"/staff/conversations/([\w-]+)", page))
+        return {senders[i] for i in re.findall(r"/staff/conversations/([0-9a-f]+)", page)}
 
     assert listed() == {SENDER, "someone-else"}
     assert listed(trial=B, verdict="possible_match") == {SENDER}
@@ -149,7 +157,7 @@ def test_filters_select_by_trial_verdict_review_and_text(site):
     assert listed(q="zara") == {SENDER}
     assert listed(q="nobody said this") == set()
     assert listed(reviewed="yes") == set()
-    store.mark_reviewed(SENDER, "staff:coord")
+    store.mark_reviewed(public(store, SENDER), "staff:coord")
     assert listed(reviewed="yes") == {SENDER}
     assert listed(contact="open") == set()
     store.record_contact_request(ConversationRef("someone-else", "telegram"))
@@ -178,7 +186,7 @@ def test_paging_walks_every_conversation_once(site):
     seen, url = [], "/staff/"
     while url:
         page = client.get(url).get_data(as_text=True)
-        seen += re.findall(r"/staff/conversations/([\w-]+)", page)
+        seen += re.findall(r"/staff/conversations/([0-9a-f]+)", page)
         found = re.search(r'rel="next" href="([^"]+)"', page)
         url = found.group(1).replace("&amp;", "&") if found else None
     assert len(seen) == len(set(seen)) == 60
@@ -187,8 +195,8 @@ def test_paging_walks_every_conversation_once(site):
 def test_the_conversation_page_shows_the_evidence_escaped(site):
     client, store = site
     sign_in(client)
-    page = client.get(f"/staff/conversations/{SENDER}").get_data(as_text=True)
-    assert "My name is Zara" in page
+    page = client.get(f"/staff/conversations/{public(store, SENDER)}").get_data(as_text=True)
+    assert "My name is Zara" in page and SENDER not in page
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     trial = next(t for t in load_trials() if t.nct_id == B)
     criterion = trial.criteria[0]
@@ -206,11 +214,11 @@ def _escaped(text: str) -> str:
 def test_review_actions_need_the_csrf_token_and_keep_the_patients_result(site):
     client, store = site
     sign_in(client)
-    page = client.get(f"/staff/conversations/{SENDER}").get_data(as_text=True)
+    base = f"/staff/conversations/{public(store, SENDER)}"
+    page = client.get(base).get_data(as_text=True)
     token = csrf(page)
-    base = f"/staff/conversations/{SENDER}"
     assert client.post(f"{base}/notes", data={"text": "call"}).status_code == 400
-    assert store.get_conversation(SENDER).notes == []
+    assert store.find_conversation(SENDER).notes == []
 
     assert client.post(f"{base}/notes", data={"text": "Call on Monday <b>",
                                               "csrf_token": token}).status_code == 302
@@ -225,7 +233,7 @@ def test_review_actions_need_the_csrf_token_and_keep_the_patients_result(site):
         "trial": B, "verdict": "not_a_match", "reason": "ECOG 3 on the phone",
         "csrf_token": token}).status_code == 302
 
-    conversation = store.get_conversation(SENDER)
+    conversation = store.find_conversation(SENDER)
     assert [n.text for n in conversation.notes] == ["Call on Monday <b>"]
     assert [t.tag for t in conversation.tags] == ["call", "priority"]
     assert conversation.review_status == "reviewed" and conversation.reviewed_by == "staff:coord"
@@ -248,11 +256,12 @@ def test_export_follows_the_filters_and_defuses_formulas(site):
                                                               "verdict": "possible_match"})
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [r["conversation"] for r in rows] == [SENDER]
+    assert [r["conversation"] for r in rows] == [public(store, SENDER)]
+    assert SENDER not in response.get_data(as_text=True)
     assert rows[0][f"{B} verdict"] == "possible_match"
     assert f'"diagnosis": "{PATIENT_B["diagnosis"]}"' in rows[0]["facts"]
     every = client.get("/staff/export.csv").get_data(as_text=True)
-    assert "'=cmd|calc" in every and "\n=cmd" not in every
+    assert "=cmd" not in every  # the sender id is not exported at all
     assert actions(store).count("export") == 2
 
 
@@ -284,11 +293,52 @@ def test_staff_pages_escape_whatever_was_typed(site, db_url, said, note, tag):
     save_conversation(db_url, sender, said + marker)
     store.record_result(ConversationRef(sender, "rest"), PATIENT_B)
     if note.strip():
-        store.add_note(sender, "staff:coord", note + marker)
-    store.set_tags(sender, [tag + marker[:20]], "staff:coord")
+        store.add_note(public(store, sender), "staff:coord", note + marker)
+    store.set_tags(public(store, sender), [tag + marker[:20]], "staff:coord")
     if client.get_cookie("staff_session", path="/staff") is None:
         sign_in(client)
-    for path in (f"/staff/conversations/{sender}", "/staff/"):
+    for path in (f"/staff/conversations/{public(store, sender)}", "/staff/"):
         page = client.get(path).get_data(as_text=True)
         assert "id=injected" not in page.replace("id=injected&gt;", "")
         assert "<b id" not in page
+
+
+ODD_SENDERS = ["rest:a/b", "rest:../../staff/export.csv", "rest:a%2Fb", "rest:with space",
+               "rest:患者 ü", "rest:a?b#c", "rest:.."]
+
+
+def test_any_sender_id_gets_a_working_staff_url_that_does_not_contain_it(site):
+    """Slashes, dots, escapes, spaces and unicode in the channel's id cannot break a staff
+    URL: staff URLs carry the public id only."""
+    client, store = site
+    for sender in ODD_SENDERS:
+        store.record_result(ConversationRef(sender, "rest"), PATIENT_B)
+    sign_in(client)
+    page = client.get("/staff/").get_data(as_text=True)
+    links = re.findall(r'href="(/staff/conversations/[^"]*)"', page)
+    assert len(links) == len(ODD_SENDERS) + 1
+    for sender in ODD_SENDERS:
+        link = f"/staff/conversations/{public(store, sender)}"
+        assert link in links
+        conversation_page = client.get(link)
+        assert conversation_page.status_code == 200
+        html = conversation_page.get_data(as_text=True)
+        assert public(store, sender) in html and sender.split(":", 1)[1] not in html
+        token = csrf(html)
+        assert client.post(f"{link}/notes", data={"text": "seen", "csrf_token": token}
+                           ).status_code == 302
+        assert [n.text for n in store.find_conversation(sender).notes] == ["seen"]
+    assert client.get("/staff/conversations/rest:a/b").status_code == 404
+    assert client.get("/staff/conversations/..%2F..").status_code == 404
+
+
+def test_a_search_for_the_public_id_finds_the_conversation_and_the_sender_id_does_not(site):
+    client, store = site
+    sign_in(client)
+
+    def listed(q: str) -> list[str]:
+        page = client.get("/staff/", query_string={"q": q}).get_data(as_text=True)
+        return re.findall(r"/staff/conversations/([0-9a-f]+)", page)
+
+    assert listed(public(store, SENDER)) == [public(store, SENDER)]
+    assert listed(SENDER) == []
