@@ -342,3 +342,38 @@ def test_a_search_for_the_public_id_finds_the_conversation_and_the_sender_id_doe
 
     assert listed(public(store, SENDER)) == [public(store, SENDER)]
     assert listed(SENDER) == []
+
+
+def test_every_staff_response_is_not_stored_and_cookies_are_secure_by_default(site):
+    client, store = site
+    login = client.get("/staff/login")
+    assert "Secure" in login.headers["Set-Cookie"]
+    signed_in = sign_in(client)
+    assert "Secure" in signed_in.headers["Set-Cookie"]
+    pages = [login, signed_in, client.get("/staff/"), client.get("/staff/export.csv"),
+             client.get(f"/staff/conversations/{public(store, SENDER)}"),
+             client.get("/staff/conversations/" + "0" * 20), client.get("/staff/nowhere")]
+    assert {p.status_code for p in pages} == {200, 302, 404}
+    for page in pages:
+        assert page.headers["Cache-Control"] == "no-store", page.request.path
+    assert "Strict-Transport-Security" not in pages[2].headers  # plain HTTP
+
+
+def test_plain_http_cookies_only_when_configured(site, monkeypatch):
+    monkeypatch.setenv("STAFF_COOKIE_SECURE", "false")
+    app = create_app()
+    response = app.test_client().get("/staff/login")
+    assert "Secure" not in response.headers["Set-Cookie"]
+
+
+def test_hsts_over_https_and_forwarded_headers_only_from_a_trusted_proxy(site, monkeypatch):
+    client, _ = site
+    https = client.get("/staff/login", base_url="https://staff.example.org")
+    assert https.headers["Strict-Transport-Security"].startswith("max-age=")
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    assert "Strict-Transport-Security" not in client.get("/staff/login",
+                                                        headers=forwarded).headers
+    monkeypatch.setenv("WEB_TRUSTED_PROXIES", "1")
+    behind_proxy = create_app().test_client()
+    assert "Strict-Transport-Security" in behind_proxy.get("/staff/login",
+                                                           headers=forwarded).headers

@@ -4,8 +4,8 @@ every staff route.
 - Every request under /staff except the sign-in page needs a live session
   (bot.storage.accounts); pages redirect to sign-in, the CSV export answers 401.
 - Every POST carries the session's CSRF token in a `csrf_token` field. The sign-in form,
-  which has no session yet, uses a double-submit cookie instead. The cookies are HttpOnly and
-  SameSite=Strict, and Secure over HTTPS (STAFF_COOKIE_SECURE: auto, true or false).
+  which has no session yet, uses a double-submit cookie instead. The cookies are HttpOnly,
+  SameSite=Strict and Secure (STAFF_COOKIE_SECURE=false only for plain-HTTP development).
 """
 
 from __future__ import annotations
@@ -113,8 +113,10 @@ def _set_cookie(response: Response, name: str, value: str) -> None:
 
 
 def _secure_cookies() -> bool:
-    setting = current_app.config["SETTINGS"].staff_cookie_secure
-    return request.is_secure if setting == "auto" else setting == "true"
+    """Secure unless STAFF_COOKIE_SECURE=false: a cookie marked Secure is never sent over
+    plain HTTP, so a staff session cannot leak to a network eavesdropper even when a link or
+    a misconfigured proxy sends a browser to http://."""
+    return current_app.config["SETTINGS"].staff_cookie_secure
 
 
 def _same(given: str | None, expected: str | None) -> bool:
