@@ -433,6 +433,12 @@ class Store:
         with self.session() as session:
             return self._audit(session, now or utcnow(), actor, action, public_id, detail)
 
+    def set_audit_detail(self, entry_id: int, detail: Mapping[str, Any]) -> None:
+        """Complete an entry written before the outcome was known (an export's row count)."""
+        with self.session() as session:
+            session.execute(sa.update(AuditEntry).where(AuditEntry.id == entry_id)
+                            .values(detail=dict(detail)))
+
     # --- reading --------------------------------------------------------------------------
 
     def get_conversation(self, public_id: str) -> Conversation | None:

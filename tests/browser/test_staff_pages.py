@@ -27,7 +27,7 @@ def screened(servers) -> RestPatient:
     patient.answer_all(PATIENT_B)
     assert patient.result() is not None
     store = Store(f"sqlite:///{servers.data_dir / 'trackers.db'}")
-    Accounts(store).create(USERNAME, PASSWORD)
+    Accounts(store).create(USERNAME, PASSWORD, role="coordinator")
     patient.public_id = store.find_conversation(patient.conversation_id).public_id
     return patient
 

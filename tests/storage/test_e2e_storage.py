@@ -153,16 +153,19 @@ def test_the_review_pages_show_what_the_action_server_stored(server):
     patient.answer_all(PATIENT_A)
     verdicts = patient.verdicts()
     nct_id, verdict = next(iter(verdicts.items()))
-    Accounts(Store(server.url)).create("coordinator", "review password 1")
+    store = Store(server.url)
+    Accounts(store).create("coordinator", "review password 1", role="coordinator")
+    public_id = store.find_conversation(patient.conversation_id).public_id
 
     staff, signed_in = staff_signed_in(server.servers.web_url, "coordinator",
                                        "review password 1")
     base = f"{server.servers.web_url}/staff"
     assert signed_in.ok and "Conversations" in signed_in.text
     listed = staff.get(f"{base}/", params={"trial": nct_id, "verdict": verdict}, timeout=30)
-    assert f"/staff/conversations/{patient.conversation_id}" in listed.text
-    page = staff.get(f"{base}/conversations/{patient.conversation_id}", timeout=30).text
+    assert f"/staff/conversations/{public_id}" in listed.text
+    assert patient.conversation_id not in listed.text
+    page = staff.get(f"{base}/conversations/{public_id}", timeout=30).text
     assert SECRET in page  # the transcript, from Rasa's events table
     assert nct_id in page and "Every criterion" in page
-    assert requests.get(f"{base}/conversations/{patient.conversation_id}", timeout=30,
+    assert requests.get(f"{base}/conversations/{public_id}", timeout=30,
                         allow_redirects=False).status_code == 302  # no session, no page

@@ -34,7 +34,7 @@ def site(db_url, monkeypatch):
     monkeypatch.setenv("TRACKER_DB_URL", db_url)
     migrate.upgrade(db_url)
     store = Store(db_url)
-    Accounts(store).create("coord", PASSWORD)
+    Accounts(store).create("coord", PASSWORD, role="coordinator")
     save_conversation(db_url, SENDER, SAID)
     store.record_result(ConversationRef(SENDER, "rest"), PATIENT_B, audience="self")
     app = create_app()
@@ -94,10 +94,9 @@ def test_wrong_passwords_lock_the_account_even_for_the_right_one(site):
     assert sign_in(client, "wrong password!").status_code == 401
     assert sign_in(client, PASSWORD, "nobody").status_code == 401
     for _ in range(MAX_FAILURES - 1):
-        response = sign_in(client, "wrong password!")
-    assert "locked" in response.get_data(as_text=True)
+        sign_in(client, "wrong password!")
     locked = sign_in(client)
-    assert locked.status_code == 401 and "locked" in locked.get_data(as_text=True)
+    assert locked.status_code == 401
     assert client.get("/staff/").status_code == 302
     assert actions(store).count("login_failed") == MAX_FAILURES + 2
 

@@ -31,7 +31,7 @@ from flask import (
 from bot.engine import VERDICTS
 from bot.storage.models import utcnow
 from bot.storage.store import ConversationFilter, StorageError
-from bot.web.staff import auth, present
+from bot.web.staff import admin, auth, present, roles
 from bot.web.staff.auth import accounts, actor
 
 PAGE_SIZE = 50
@@ -43,6 +43,12 @@ SUMMARY_WEEKS = 26
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../templates")
 auth.register(blueprint)
+admin.register(blueprint)
+
+
+@blueprint.context_processor
+def _permissions() -> dict:
+    return {"can": roles.can}
 
 
 def store():
@@ -110,6 +116,7 @@ def _conversation_page(public_id: str, done: str | None = None, error: str | Non
 
 @blueprint.post("/conversations/<public_id>/review")
 def review(public_id: str) -> Response:
+    roles.require("review")
     reviewed = request.form.get("reviewed") != "no"
     return _change(public_id, lambda: store().mark_reviewed(public_id, actor(), reviewed),
                    "reviewed" if reviewed else "unreviewed")
@@ -117,6 +124,7 @@ def review(public_id: str) -> Response:
 
 @blueprint.post("/conversations/<public_id>/notes")
 def add_note(public_id: str) -> Response:
+    roles.require("review")
     text = request.form.get("text", "")
     if len(text) > 10_000:
         return _conversation_page(public_id, error="Not saved: a note has at most 10,000 "
@@ -126,12 +134,14 @@ def add_note(public_id: str) -> Response:
 
 @blueprint.post("/conversations/<public_id>/tags")
 def set_tags(public_id: str) -> Response:
+    roles.require("review")
     tags = request.form.get("tags", "").split(",")
     return _change(public_id, lambda: store().set_tags(public_id, tags, actor()), "tags")
 
 
 @blueprint.post("/conversations/<public_id>/override")
 def override(public_id: str) -> Response:
+    roles.require("override")
     form = request.form
     return _change(public_id, lambda: store().add_override(
         public_id, form.get("trial", ""), form.get("verdict", ""), form.get("reason", ""),
@@ -140,6 +150,7 @@ def override(public_id: str) -> Response:
 
 @blueprint.post("/contact-requests/<int:request_id>/done")
 def close_contact_request(request_id: int) -> Response:
+    roles.require("review")
     public_id = request.form.get("conversation", "")
     return _change(public_id, lambda: store().close_contact_request(request_id, actor(),
                                                                     public_id), "contact")
@@ -159,14 +170,33 @@ def _change(public_id: str, operation: Callable[[], object], done: str) -> Respo
 
 @blueprint.get("/export.csv")
 def export() -> Response:
+    """The CSV of the list's filters. Audited before the first row (so an export is never
+    unrecorded), and the entry gets the number of rows sent once the last one is out (or
+    the download stopped: then complete is false)."""
+    roles.require("export")
     try:
         query = present.parse_list_query(request.args)
     except StorageError as error:
         abort(400, str(error))
-    store().audit(actor(), "export", None, present.filter_detail(query))
+    detail = present.filter_detail(query)
+    entry = store().audit(actor(), "export", None, {**detail, "rows": None})
     name = f"screening-results-{utcnow():%Y%m%d-%H%M}.csv"
-    return Response(stream_with_context(_csv_rows(query.filters)), mimetype="text/csv",
+    return Response(stream_with_context(_counted(_csv_rows(query.filters), entry, detail)),
+                    mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _counted(lines: Iterator[str], entry: int, detail: dict) -> Iterator[str]:
+    """The lines, then the audit entry updated with how many data rows went out."""
+    sent, complete = -1, False  # the header is not a row
+    try:
+        for line in lines:
+            yield line
+            sent += 1
+        complete = True
+    finally:
+        store().set_audit_detail(entry, {**detail, "rows": max(sent, 0),
+                                         "complete": complete})
 
 
 EXPORT_COLUMNS = ["conversation", "started_at", "channel", "audience", "consent", "reviewed",
