@@ -6,6 +6,9 @@
     migrate --sql                print the SQL instead, for a database administrator
     purge --older-than-days N    delete conversations with no activity for N days, from Rasa's
                                  tracker store and the project's tables (audit-logged)
+    retention                    the daily retention run, now (the web server runs it by itself
+                                 once a day: bot/storage/retention.py); skipped when it already
+                                 ran in the last day, unless --force
     delete --sender ID           delete one conversation everywhere (audit-logged); or
     delete --conversation PUBLIC_ID   by the id the staff pages show
     revision -m MESSAGE          write a new migration from the changes in models.py (developers)
@@ -38,7 +41,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import load_settings
-from bot.storage import db, legacy_ids, migrate
+from bot.storage import db, legacy_ids, migrate, retention
 from bot.storage.accounts import DEFAULT_ROLE, Accounts
 from bot.storage.models import STAFF_ROLES
 from bot.storage.store import StorageError, Store
@@ -56,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     which = delete.add_mutually_exclusive_group(required=True)
     which.add_argument("--sender", help="the conversation's sender id")
     which.add_argument("--conversation", help="the conversation's id on the staff pages")
+    daily = commands.add_parser("retention", help="run the daily retention now")
+    daily.add_argument("--force", action="store_true", help="even if it ran in the last day")
     changing = [purge, delete]
     revision = commands.add_parser("revision", help="write a new migration (developers)")
     revision.add_argument("-m", "--message", required=True)
@@ -132,6 +137,24 @@ def _delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention(args: argparse.Namespace) -> int:
+    settings, store, counts = load_settings(), Store(), {}
+
+    def job(store: Store, settings, now) -> None:
+        counts.update(retention.run_daily(store, settings, now))
+
+    if args.force:
+        job(store, settings, None)
+    elif not retention.Scheduler(store, settings, job=job).tick():
+        print("retention ran in the last day (or is running elsewhere now): nothing to do")
+        return 0
+    if not counts:
+        print("error: the retention run failed (the log says which step)", file=sys.stderr)
+        return 1
+    print("retention: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    return 0
+
+
 def _revision(args: argparse.Namespace) -> int:
     migrate.new_revision(db.database_url(), args.message)
     return 0
@@ -180,7 +203,8 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-COMMANDS = {"migrate": _migrate, "purge": _purge, "delete": _delete, "revision": _revision,
+COMMANDS = {"migrate": _migrate, "purge": _purge, "retention": _retention, "delete": _delete,
+            "revision": _revision,
             "create-staff": _create_staff, "set-staff-password": _set_staff_password,
             "set-staff-role": _set_staff_role,
             "disable-staff": _disable_staff, "enable-staff": _disable_staff,

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.storage import db
+from bot.storage import db, deletion
 from bot.storage.store import ConversationRef, Store
 
 logger = logging.getLogger(__name__)
@@ -71,13 +71,18 @@ async def record_contact_request(sender_id: str,
 
 
 async def forget_conversation(sender_id: str) -> bool:
-    """'Delete my data': the project's rows for this conversation; the Rasa server deletes
-    its events when it saves the turn. True when the deletion went through."""
+    """'Delete my data': the conversation everywhere, its events included
+    (bot/storage/deletion.py). True when the deletion went through; otherwise it is recorded
+    for the retry when the database lets us (the action also marks the conversation)."""
     deleted = await _safely(
         "delete_conversation",
-        lambda: default_store().delete_conversation(sender_id, PATIENT, include_events=False),
+        lambda: deletion.delete_conversation(default_store(), sender_id, PATIENT),
     )
-    return deleted is not None
+    if deleted is not None:
+        return True
+    await _safely("record_pending_deletion",
+                  lambda: deletion.record_pending(default_store(), sender_id, "not completed"))
+    return False
 
 
 async def _safely(name: str, operation: Callable[[], T]) -> T | None:

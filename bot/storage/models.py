@@ -19,6 +19,8 @@ migrate`), never by `create_all`. Change a table here, then add a migration.
     staff_login_failures failed sign-ins per source address (the throttle across accounts)
     seen_platform_messages  platform message ids already processed (webhook retries, replays)
     revoked_web_sessions    website session ids ended by 'delete my data' or 'end chat'
+    pending_deletions    'delete my data' requests that could not be carried out yet (retried)
+    scheduled_jobs       when the daily retention last ran, and which process holds it now
 
 Times are UTC. Conversations are keyed by `sender_id` (Rasa's conversation id); every other
 table refers to `conversations.id`, so deleting a conversation deletes everything about it.
@@ -355,3 +357,34 @@ class RevokedWebSession(Base):
     expires_at = sa.Column(UTCDateTime, nullable=False)  # the proof's expiry: purged after it
 
     __table_args__ = (sa.Index(None, "expires_at"),)
+
+
+class PendingDeletion(Base):
+    """A patient's 'delete my data' that did not complete (the database was unreachable, or
+    too slow): retried by the web server's scheduler until it does (bot/storage/deletion.py).
+    Holds the sender id only so that the retry can find the conversation, and the public id
+    so that staff can see which one is waiting; nothing the patient said."""
+
+    __tablename__ = "pending_deletions"
+
+    sender_id = sa.Column(sa.String(255), primary_key=True)
+    public_id = sa.Column(sa.String(32))
+    requested_at = sa.Column(UTCDateTime, nullable=False)
+    attempts = sa.Column(sa.Integer, nullable=False, server_default="0")
+    last_attempt_at = sa.Column(UTCDateTime)
+    last_error = sa.Column(sa.String(128))  # the kind of error, never its message
+
+    __table_args__ = (sa.Index(None, "requested_at"),)
+
+
+class ScheduledJob(Base):
+    """A job that runs once a day across every process and machine (bot/storage/retention.py):
+    a process takes the lease with one conditional UPDATE, so only one runs it; a run that
+    dies leaves a lease that expires, and the next process takes over."""
+
+    __tablename__ = "scheduled_jobs"
+
+    name = sa.Column(sa.String(64), primary_key=True)
+    last_success_at = sa.Column(UTCDateTime)  # when the last complete run started
+    lease_until = sa.Column(UTCDateTime)
+    lease_holder = sa.Column(sa.String(128))

@@ -11,8 +11,6 @@ deletion happened.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -206,114 +204,23 @@ class Store:
 
         return self._write(write)
 
-    # --- deletion and retention -------------------------------------------------------------
+    # --- deletion and retention (bot/storage/deletion.py: the one path) --------------------
 
-    def delete_conversation(self, sender_id: str, actor: str, *, include_events: bool = True,
+    def delete_conversation(self, sender_id: str, actor: str,
                             now: datetime | None = None) -> Deleted:
-        """Delete everything about one conversation: its rows in the project's tables, its
-        mentions in the audit log, and (with include_events) its events in the tracker store.
-        The audit log gets one entry saying that a deletion happened, naming no conversation.
+        """Delete everything about one conversation, everywhere (deletion.py)."""
+        from bot.storage import deletion
 
-        The patient's 'delete my data' passes include_events=False: the Rasa server removes
-        the events itself when it saves the turn (rasa_extensions/tracker_store.py)."""
-        now = now or utcnow()
-        with self.session() as session:
-            events = 0
-            if include_events:
-                events = self._delete_events([sender_id], session)
-            found = self._delete_senders(session, [sender_id])
-            session.add(AuditEntry(at=now, actor=actor, action="delete_conversation"))
-        self._clear_wal()
-        return Deleted(found > 0, events)
+        return deletion.delete_conversation(self, sender_id, actor, now)
 
     def purge(self, older_than_days: int, actor: str, now: datetime | None = None) -> Purged:
-        """Retention: delete every conversation whose latest activity (tracker event or
-        recorded patient activity) is more than `older_than_days` days old, from the tracker
-        store and the project's tables, in batches; audit-logs that a purge happened and how
-        many it deleted."""
-        if not isinstance(older_than_days, int) or older_than_days < 1:
-            raise StorageError("older_than_days must be a whole number of days, at least 1")
-        now = now or utcnow()
-        cutoff = now - timedelta(days=older_than_days)
-        senders = self._expired_senders(cutoff)
-        conversations = events = 0
-        try:
-            for batch in _chunks(sorted(senders), BATCH):
-                with self.session() as session:
-                    events += self._delete_events(batch, session)
-                    self._delete_senders(session, batch)
-                conversations += len(batch)
-        except Exception:
-            with contextlib.suppress(Exception):  # best effort: the first error matters
-                self._audit_purge(actor, now, older_than_days, conversations, events, False)
-            raise
-        self._audit_purge(actor, now, older_than_days, conversations, events, True)
-        self._clear_wal()
-        return Purged(conversations, events)
+        """Retention: every conversation without activity for `older_than_days` days."""
+        from bot.storage import deletion
 
-    def _audit_purge(self, actor: str, now: datetime, days: int, conversations: int,
-                     events: int, complete: bool) -> None:
-        detail = {"older_than_days": days, "conversations": conversations, "events": events}
-        self.audit(actor, "purge" if complete else "purge_incomplete", None, detail, now)
-
-    def _expired_senders(self, cutoff: datetime) -> set[str]:
-        """Senders with no tracker event and no recorded activity since `cutoff`."""
-        with self.session() as session:
-            recorded = dict(session.execute(
-                sa.select(Conversation.sender_id, Conversation.last_activity_at)
-            ).all())
-        old_recorded = {s for s, at in recorded.items() if at < cutoff}
-        if not self._has_events_table():
-            return old_recorded
-        stamp = cutoff.timestamp()
-        with self.tracker_engine.connect() as connection:
-            last_event = dict(connection.execute(
-                sa.select(EVENTS.c.sender_id, sa.func.max(EVENTS.c.timestamp))
-                .group_by(EVENTS.c.sender_id)
-            ).all())
-        expired = {s for s, at in last_event.items() if at is not None and at < stamp}
-        expired = {s for s in expired if s not in recorded or s in old_recorded}
-        # a conversation recorded long ago whose patient came back keeps everything
-        return expired | {s for s in old_recorded if s not in last_event}
-
-    def _clear_wal(self) -> None:
-        """SQLite's write-ahead log keeps the pages as they were before a deletion: fold it
-        into the file (whose deleted rows secure_delete has zeroed) and empty it."""
-        for sql_engine in {self.engine, self.tracker_engine}:
-            if sql_engine.dialect.name == "sqlite":
-                with sql_engine.connect() as connection:
-                    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deletion.purge(self, older_than_days, actor, now)
 
     def _has_events_table(self) -> bool:
         return sa.inspect(self.tracker_engine).has_table("events")
-
-    def _delete_events(self, senders: Sequence[str], session: Session) -> int:
-        """Delete the senders' tracker-store events: in the session's transaction when the
-        tracker store shares the database, else in a transaction of its own."""
-        if not self._has_events_table():
-            return 0
-        statement = sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(list(senders)))
-        if self.shared_database:
-            return session.execute(statement).rowcount or 0
-        with self.tracker_engine.begin() as connection:
-            return connection.execute(statement).rowcount or 0
-
-    @staticmethod
-    def _delete_senders(session: Session, senders: Sequence[str]) -> int:
-        rows = session.execute(
-            sa.select(Conversation.id, Conversation.public_id)
-            .where(Conversation.sender_id.in_(list(senders)))
-        ).all()
-        ids, public_ids = [row.id for row in rows], [row.public_id for row in rows]
-        if ids:
-            for model in CHILDREN:
-                session.execute(sa.delete(model).where(model.conversation_id.in_(ids)))
-            session.execute(sa.delete(Conversation).where(Conversation.id.in_(ids)))
-            session.execute(
-                sa.update(AuditEntry).where(AuditEntry.conversation.in_(public_ids))
-                .values(conversation=None)
-            )
-        return len(ids)
 
     # --- staff side -----------------------------------------------------------------------
 
@@ -703,9 +610,3 @@ def _like(text: str) -> str:
     """A LIKE pattern for `text` anywhere, with ! as the escape character."""
     escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
     return f"%{escaped}%"
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk

@@ -121,9 +121,12 @@ def test_delete_my_data_removes_the_conversation_everywhere(server):
     assert conversation.results and conversation.contact_requests
     assert any(SECRET in data for _, data in event_rows(server.url, patient.conversation_id))
 
-    patient.say("delete my data")
+    asked = patient.say("delete my data")
+    assert "Type YES to confirm" in "\n".join(m.get("text", "") for m in asked)
+    assert store.find_conversation(patient.conversation_id).results  # nothing before YES
+    patient.say("YES")
 
-    assert "deleted" in "\n".join(patient.texts())
+    assert "have been deleted" in "\n".join(patient.texts())
     assert event_rows(server.url, patient.conversation_id) == []
     assert not any(SECRET in data for _, data in event_rows(server.url))
     assert rows_mentioning(server.url, patient.conversation_id, conversation.id) == []

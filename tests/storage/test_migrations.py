@@ -13,7 +13,7 @@ from bot.storage.models import Base
 TABLES = {"conversations", "screening_results", "trial_results", "review_notes",
           "conversation_tags", "verdict_overrides", "contact_requests", "audit_log",
           "staff_accounts", "staff_sessions", "seen_platform_messages", "revoked_web_sessions",
-          "staff_login_failures"}
+          "staff_login_failures", "pending_deletions", "scheduled_jobs"}
 
 
 def test_migrate_from_empty_creates_every_table_and_index(db_url):

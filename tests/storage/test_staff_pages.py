@@ -376,3 +376,18 @@ def test_hsts_over_https_and_forwarded_headers_only_from_a_trusted_proxy(site, m
     behind_proxy = create_app().test_client()
     assert "Strict-Transport-Security" in behind_proxy.get("/staff/login",
                                                            headers=forwarded).headers
+
+
+def test_staff_see_deletions_that_are_not_finished_by_public_id_only(site):
+    client, store = site
+    from bot.storage import deletion
+
+    sign_in(client)
+    assert "not finished yet" not in client.get("/staff/").get_data(as_text=True)
+    deletion.record_pending(store, SENDER, "OperationalError")
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "1 patient request to delete their data is not finished yet" in page
+    assert public(store, SENDER) in page.split("not finished yet")[1].split("</section>")[0]
+    assert SENDER not in page
+    deletion.retry_pending(store)
+    assert "not finished yet" not in client.get("/staff/").get_data(as_text=True)

@@ -29,6 +29,7 @@ from flask import (
 )
 
 from bot.engine import VERDICTS
+from bot.storage import deletion
 from bot.storage.models import utcnow
 from bot.storage.store import ConversationFilter, StorageError
 from bot.web.staff import admin, auth, present, roles
@@ -73,7 +74,7 @@ def conversations() -> Response | str:
                             after=present.page_token(rows[-1]))
     return render_template("staff/list.html", **_list_context(), query=query, rows=rows,
                            latest=verdicts, next_page=next_page, filter_args=filter_args,
-                           error=None)
+                           error=None, pending=deletion.pending_deletions(store()))
 
 
 def _list_context() -> dict:
