@@ -56,9 +56,11 @@ def delete_conversation(store: Store, sender_id: str, actor: str,
     """Delete everything about one conversation (see the module's docstring)."""
     now = now or utcnow()
     with store.session() as session:
-        events = _delete_events(store, [sender_id], session)
         found = _delete_senders(session, [sender_id])
+        events = _delete_events(store, [sender_id], session) if store.shared_database else 0
         session.add(AuditEntry(at=now, actor=actor, action="delete_conversation"))
+    if not store.shared_database:
+        events = _delete_events(store, [sender_id], None)
     _clear_wal(store)
     _after_deletion(store, [sender_id])
     return Deleted(found > 0, events)
@@ -77,8 +79,11 @@ def purge(store: Store, older_than_days: int, actor: str,
     try:
         for batch in _chunks(sorted(senders), BATCH):
             with store.session() as session:
-                events += _delete_events(store, batch, session)
                 _delete_senders(session, batch)
+                if store.shared_database:
+                    events += _delete_events(store, batch, session)
+            if not store.shared_database:
+                events += _delete_events(store, batch, None)
             _after_deletion(store, batch)
             conversations += len(batch)
     except Exception:
@@ -182,14 +187,15 @@ def _pending_in_events(store: Store) -> set[str]:
 # --- the statements ---------------------------------------------------------------------------
 
 
-def _delete_events(store: Store, senders: Sequence[str], session: Session) -> int:
-    """Delete the senders' tracker-store events: in the session's transaction when the
-    tracker store shares the database, else in a transaction of its own (first, so that a
-    failure there leaves the project's rows for the retry to find)."""
+def _delete_events(store: Store, senders: Sequence[str], session: Session | None) -> int:
+    """Delete the senders' tracker-store events: in the project's transaction (`session`)
+    when the tracker store shares the database, else in a transaction of its own, after the
+    project's rows (so that a failure there still lets the retry be recorded, and the
+    conversation's events, with its pending mark, are still there to find)."""
     if not store._has_events_table():
         return 0
     statement = sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(list(senders)))
-    if store.shared_database:
+    if session is not None:
         return session.execute(statement).rowcount or 0
     with store.tracker_engine.begin() as connection:
         return connection.execute(statement).rowcount or 0
