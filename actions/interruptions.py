@@ -5,16 +5,52 @@ from __future__ import annotations
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset, EventType, FollowupAction, Restarted, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import state
 from bot import dialogue, safety
 from bot.storage import hooks as storage
+from bot.storage.deletion import DELETED_SLOT, PENDING_SLOT
 from bot.values import AUDIENCE, CONSENT
 
 logger = logging.getLogger(__name__)
+
+
+def deletion_events(deleted: bool) -> list[EventType]:
+    """After a deletion attempt: done (the Rasa server does not save this turn, so the next
+    message starts a new conversation), or pending (this turn is saved with the mark, later
+    ones are not, and the deletion is retried; rasa_extensions/tracker_store.py). Either
+    way the chat is paused: nothing more is asked in this turn."""
+    if deleted:
+        return [SlotSet(DELETED_SLOT, True), SlotSet("paused", True)]
+    return [SlotSet(PENDING_SLOT, True), SlotSet("paused", True)]
+
+
+async def delete_now(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Carry out a confirmed 'delete my data' and say honestly whether it worked."""
+    deleted = await storage.forget_conversation(tracker.sender_id)
+    logger.info("patient's data %s", "deleted" if deleted else "NOT deleted: retry recorded")
+    state.send(dispatcher, [dialogue.text_message(
+        dialogue.say("delete_done" if deleted else "delete_failed"))])
+    return deletion_events(deleted)
+
+
+def pending_deletion_first(run):
+    """For actions that start a turn: when an earlier deletion is still pending, try it again
+    first and answer only that (the rules may run the form next: it asks nothing then)."""
+
+    async def guarded(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> list[EventType]:
+        if not state.flag(tracker, PENDING_SLOT):
+            return await run(self, dispatcher, tracker, domain)
+        deleted = await storage.forget_conversation(tracker.sender_id)
+        state.send(dispatcher, [dialogue.text_message(
+            dialogue.say("delete_done" if deleted else "delete_still_pending"))])
+        return deletion_events(deleted)
+
+    return guarded
 
 
 class ActionReply(Action):
@@ -23,6 +59,7 @@ class ActionReply(Action):
     def name(self) -> str:
         return "action_reply"
 
+    @pending_deletion_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -42,6 +79,7 @@ class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
 
+    @pending_deletion_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -56,6 +94,7 @@ class ActionChangeAnswer(Action):
     def name(self) -> str:
         return "action_change_answer"
 
+    @pending_deletion_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -95,6 +134,7 @@ class ActionRestart(Action):
     def name(self) -> str:
         return "action_restart"
 
+    @pending_deletion_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -111,6 +151,7 @@ class ActionStop(Action):
     def name(self) -> str:
         return "action_stop"
 
+    @pending_deletion_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -119,20 +160,20 @@ class ActionStop(Action):
 
 
 class ActionDeleteData(Action):
-    """'Delete my data': forgets every answer in this conversation and deletes it from the
-    project's tables here; the Rasa server deletes its stored events when it saves this turn
-    (rasa_extensions/tracker_store.py)."""
+    """'Delete my data': asks for confirmation first. The screening form asks it like a
+    question (bot.dialogue.next_step); its answer is read by validate_screening_form, which
+    deletes on YES (`delete_now`) and otherwise keeps everything and goes back to the open
+    question."""
 
     def name(self) -> str:
         return "action_delete_data"
 
+    @pending_deletion_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        logger.info("patient asked to delete their data")
-        await storage.forget_conversation(tracker.sender_id)
-        state.send(dispatcher, [dialogue.text_message(dialogue.say("delete_done"))])
-        return [AllSlotsReset(), Restarted()]
+        logger.info("patient asked to delete their data: confirmation asked")
+        return [SlotSet("delete_requested", True), SlotSet("paused", False)]
 
 
 class ActionSafety(Action):

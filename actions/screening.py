@@ -18,14 +18,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import state
+from actions.interruptions import delete_now, pending_deletion_first
 from bot import dialogue, safety
 from bot.catalog import load_catalog
 from bot.storage import hooks as storage
-from bot.values import AUDIENCE, CONSENT
+from bot.storage.deletion import DELETED_SLOT, PENDING_SLOT
+from bot.values import AUDIENCE, CONSENT, DELETE_CONFIRMATION
 
 logger = logging.getLogger(__name__)
 
 FORM = "screening_form"
+#: The slots of a deletion request once its confirmation is answered.
+NOT_CONFIRMING = {DELETE_CONFIRMATION: None, "delete_requested": False}
 
 
 class ValidateScreeningForm(Action):
@@ -35,11 +39,19 @@ class ValidateScreeningForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if state.flag(tracker, PENDING_SLOT) or state.flag(tracker, DELETED_SLOT):
+            return [SlotSet("requested_slot", None)]  # the turn's first action has answered
         requested = tracker.get_slot("requested_slot")
         events: list[EventType] = []
         updates: dict[str, Any] = {}
         paused = state.flag(tracker, "paused")
-        if requested and requested in tracker.slots_to_validate():
+        if requested == DELETE_CONFIRMATION and requested in tracker.slots_to_validate():
+            if dialogue.confirms_deletion(state.latest_text(tracker)):
+                return [*await delete_now(dispatcher, tracker),
+                        *state.slot_events(NOT_CONFIRMING), SlotSet("requested_slot", None)]
+            updates, paused = self._cancel_deletion(dispatcher, tracker)
+            events += state.slot_events(updates)
+        elif requested and requested in tracker.slots_to_validate():
             outcome = self._read_answer(dispatcher, tracker, requested)
             updates, paused = outcome
             events += state.slot_events(updates)
@@ -57,13 +69,28 @@ class ValidateScreeningForm(Action):
             events += state.slot_events(earlier)
         if AUDIENCE in updates:
             state.send(dispatcher, [dialogue.text_message(dialogue.say("start_questions"))])
-        next_slot = dialogue.next_step(consent, audience, facts, paused, prefer)
+        delete_requested = updates.get("delete_requested",
+                                       state.flag(tracker, "delete_requested"))
+        next_slot = dialogue.next_step(consent, audience, facts, paused, prefer,
+                                       delete_requested)
         if next_slot:
             state.send(dispatcher, [dialogue.ask_message(next_slot, audience)])
         if tracker.get_slot("fact_to_change") is not None and (prefer is None or prefer in facts):
             events.append(SlotSet("fact_to_change", None))  # answered, or not a fact's name
         events.append(SlotSet("requested_slot", next_slot))
         return events
+
+    def _cancel_deletion(self, dispatcher: CollectingDispatcher,
+                         tracker: Tracker) -> tuple[dict[str, Any], bool]:
+        """Anything but YES keeps every answer; the open question comes next (an urgent
+        message gets the safety message first, and pauses)."""
+        kind = safety.detect(state.latest_text(tracker))
+        if kind:
+            logger.info("safety message sent (%s)", kind)
+            state.send(dispatcher, dialogue.safety_messages(kind))
+            return {**NOT_CONFIRMING, "paused": True}, True
+        state.send(dispatcher, [dialogue.text_message(dialogue.say("delete_cancelled"))])
+        return dict(NOT_CONFIRMING), state.flag(tracker, "paused")
 
     def _read_answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str
@@ -105,6 +132,7 @@ class ActionStart(Action):
     def name(self) -> str:
         return "action_start"
 
+    @pending_deletion_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

@@ -27,7 +27,7 @@ from bot.catalog import CONTENT_DIR, Fact, load_catalog
 from bot.engine import questions_to_ask, screen
 from bot.result import result_message
 from bot.trials import Trial, load_trials
-from bot.values import AUDIENCE, CONSENT, UNKNOWN
+from bot.values import AUDIENCE, CONSENT, DELETE_CONFIRMATION, UNKNOWN
 
 Message = dict[str, Any]
 
@@ -68,10 +68,14 @@ def next_step(
     facts: Mapping[str, Any],
     paused: bool = False,
     prefer: str | None = None,
+    delete_requested: bool = False,
 ) -> str | None:
-    """The slot the screening form asks next: consent, then audience, then the engine's
-    question (`prefer`, an answer the patient asked to change, first if it still matters);
-    None ends the form (no consent, paused, or every verdict settled)."""
+    """The slot the screening form asks next: the confirmation of 'delete my data' when the
+    patient asked for it, else consent, then audience, then the engine's question (`prefer`,
+    an answer the patient asked to change, first if it still matters); None ends the form
+    (no consent, paused, or every verdict settled)."""
+    if delete_requested:
+        return DELETE_CONFIRMATION
     if paused or consent is False:
         return None
     if consent is None:
@@ -86,6 +90,9 @@ def next_step(
 
 def ask_message(slot: str, audience: str | None) -> Message:
     """The question for a slot, with its buttons."""
+    if slot == DELETE_CONFIRMATION:
+        yes, no = content()["delete_confirm_buttons"]
+        return text_message(say("delete_confirm"), [(yes, yes), (no, no)])
     if slot == CONSENT:
         yes, no = content()["consent_buttons"]
         return text_message(say("consent_question"), [(yes, yes), (no, no)])
@@ -116,6 +123,14 @@ class Answer:
     updates: dict[str, Any] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     understood: bool = True
+
+
+def confirms_deletion(text: str) -> bool:
+    """Only an explicit YES (the button, or the word typed in any letter case, with or
+    without a full stop) confirms 'delete my data'; anything else keeps every answer."""
+    cleaned = text.strip().rstrip(".!。！").strip().casefold()
+    yes = content()["delete_confirm_buttons"][0].casefold()
+    return cleaned == yes or cleaned in {w.casefold() for w in content()["delete_confirm_words"]}
 
 
 def parse_consent(text: str) -> bool | None:

@@ -34,7 +34,17 @@ class Settings:
     # staff pages: a session ends after this long without a request, or this long after sign-in
     staff_session_idle: timedelta = timedelta(minutes=30)
     staff_session_lifetime: timedelta = timedelta(hours=12)
-    staff_cookie_secure: str = "auto"  # auto (when the request is HTTPS), true or false
+    # staff cookies are Secure unless STAFF_COOKIE_SECURE=false (plain-HTTP development;
+    # scripts/run.py sets it for a web server on a loopback address)
+    staff_cookie_secure: bool = True
+    # how many proxies in front of the web server set X-Forwarded-For and X-Forwarded-Proto;
+    # 0: those headers are ignored (anyone could send them)
+    web_trusted_proxies: int = 0
+    # retention (bot/storage/retention.py): conversations without patient activity for this
+    # many days, audit entries older than this many days; run daily by the web server
+    retention_days: int = 365
+    audit_retention_days: int = 2190  # 6 years: hospital records rules
+    retention_auto: bool = True
     # website: a browser's copy of an idle conversation, and its signed proof, expire after it
     web_session_idle: timedelta = timedelta(hours=24)
     # secrets (bot/generated_secrets.py makes the internal ones for `make run` when unset)
@@ -72,7 +82,11 @@ def load_settings() -> Settings:
         data_dir=data_dir,
         staff_session_idle=timedelta(minutes=_positive("STAFF_SESSION_IDLE_MINUTES", 30)),
         staff_session_lifetime=timedelta(hours=_positive("STAFF_SESSION_HOURS", 12)),
-        staff_cookie_secure=_choice("STAFF_COOKIE_SECURE", ("auto", "true", "false")),
+        staff_cookie_secure=_choice("STAFF_COOKIE_SECURE", ("true", "false")) == "true",
+        web_trusted_proxies=_count("WEB_TRUSTED_PROXIES", 0),
+        retention_days=_positive("RETENTION_DAYS", 365),
+        audit_retention_days=_positive("AUDIT_RETENTION_DAYS", 2190),
+        retention_auto=_choice("RETENTION_AUTO", ("true", "false")) == "true",
         web_session_idle=timedelta(hours=_positive("WEB_SESSION_IDLE_HOURS", 24)),
         conversation_id_secret=_secret("CONVERSATION_ID_SECRET"),
         web_session_secret=_secret("WEB_SESSION_SECRET"),
@@ -96,6 +110,15 @@ def _positive(name: str, default: int) -> int:
         return default
     if not raw.isdigit() or int(raw) < 1:
         raise SystemExit(f"error: {name}={raw!r} is not a whole number (1 or more)")
+    return int(raw)
+
+
+def _count(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SystemExit(f"error: {name}={raw!r} is not a whole number (0 or more)")
     return int(raw)
 
 

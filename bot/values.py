@@ -9,3 +9,6 @@ UNKNOWN: Final = "unknown"
 #: The two questions asked before any health question: consent, then who the chat is about.
 CONSENT: Final = "consent"
 AUDIENCE: Final = "audience"
+
+#: The form's question after 'delete my data': "Type YES to confirm" (bot/dialogue.py).
+DELETE_CONFIRMATION: Final = "delete_confirmation"

@@ -1,12 +1,19 @@
-"""Rasa's SQL tracker store, with the patient's 'delete my data' carried out where it can stick.
+"""Rasa's SQL tracker store, which never writes back a conversation being deleted.
 
-Rasa holds the tracker in memory during a turn and saves it after the actions have run;
-`SQLTrackerStore.save` inserts the events it thinks are missing (it counts the stored ones), so
-rows deleted by the action server during the turn would all come back. This store therefore
-deletes at save time: when the tracker being saved has run `action_delete_data` since its last
-user message, every stored event of that sender (all sessions) is deleted instead of saving,
-and the next message starts a new, empty conversation. The action server deletes the project's
-own rows (bot/storage) in the same turn.
+'Delete my data' is carried out by the action server (bot/storage/deletion.py, the one path
+every deletion takes): it deletes the conversation's stored events and the project's rows
+during the turn. Rasa holds the tracker in memory during a turn and saves it afterwards;
+`SQLTrackerStore.save` inserts the events it thinks are missing (it counts the stored ones),
+so a plain save would put every deleted event back. This store therefore does not save:
+
+- the turn in which the deletion completed (the action set `data_deleted`): the next message
+  starts a new, empty conversation;
+- any later turn of a conversation whose deletion is pending (it failed and is retried, the
+  `deletion_pending` slot was set in an earlier turn): nothing more is stored for it, and a
+  retry that runs while such a turn is in flight cannot be undone by its save.
+
+The turn in which a deletion failed is saved as usual: its `deletion_pending` slot is the
+record the retry finds even when the project's tables could not be written.
 
 Configured in endpoints.yml:
 
@@ -25,21 +32,37 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
-DELETE_ACTION = "action_delete_data"
+DELETED_SLOT = "data_deleted"  # set by the action whose deletion completed (domain.yml)
+PENDING_SLOT = "deletion_pending"  # set by the action whose deletion failed
 
 
-def deletion_requested(tracker: DialogueStateTracker) -> bool:
-    """The tracker ran the deletion action after its last user message (in this turn)."""
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            return False
-        if isinstance(event, ActionExecuted) and event.action_name == DELETE_ACTION:
-            return True
+def _split_at_last_message(tracker: DialogueStateTracker) -> tuple[list, list]:
+    """The events before the latest user message, and from it on (this turn)."""
+    events = list(tracker.events)
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            return events[:index], events[index:]
+    return [], events
+
+
+def deletion_completed(tracker: DialogueStateTracker) -> bool:
+    """This turn's action deleted the conversation."""
+    _, turn = _split_at_last_message(tracker)
+    return any(isinstance(e, SlotSet) and e.key == DELETED_SLOT and e.value is True
+               for e in turn)
+
+
+def deletion_pending(tracker: DialogueStateTracker) -> bool:
+    """A deletion failed in an earlier turn and has not been carried out yet."""
+    earlier, _ = _split_at_last_message(tracker)
+    for event in reversed(earlier):
+        if isinstance(event, SlotSet) and event.key == PENDING_SLOT:
+            return event.value is True
     return False
 
 
@@ -69,39 +92,21 @@ def use_wal(engine: sa.engine.Engine) -> None:
     engine.dispose()  # connections opened before the listener get it when reopened
 
 
-def clear_wal(engine: sa.engine.Engine) -> None:
-    """After a deletion on SQLite, copy the write-ahead log into the file and empty it: the
-    log still holds the pages as they were before the deletion."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
 class PrivacySQLTrackerStore(SQLTrackerStore):
-    """`SQLTrackerStore` (same constructor, same `events` table) that deletes a conversation
-    instead of saving it when the patient asked for their data to be deleted, and on SQLite
-    commits in WAL mode (`use_wal`)."""
+    """`SQLTrackerStore` (same constructor, same `events` table) that does not write back a
+    conversation being deleted (see the module's docstring), and on SQLite commits in WAL
+    mode (`use_wal`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         use_wal(self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        if deletion_requested(tracker):
-            deleted = self.delete_conversation(tracker.sender_id)
-            # no sender id or text: the id can be a phone number
-            logger.info("conversation deleted at the patient's request (%d events)", deleted)
+        # no sender id or text in the logs: the id can stand for a phone number
+        if deletion_completed(tracker):
+            logger.info("conversation deleted at the patient's request: turn not saved")
+            return
+        if deletion_pending(tracker):
+            logger.info("conversation waiting for its deletion: turn not saved")
             return
         await super().save(tracker)
-
-    def delete_conversation(self, sender_id: str) -> int:
-        """Delete every stored event of `sender_id`, across all sessions; returns how many."""
-        with self.session_scope() as session:
-            deleted = (
-                session.query(self.SQLEvent)
-                .filter(self.SQLEvent.sender_id == sender_id)
-                .delete(synchronize_session=False)
-            )
-            session.commit()
-        clear_wal(self.engine)
-        return deleted

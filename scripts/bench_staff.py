@@ -35,7 +35,7 @@ from tests.patients import A, B
 from tests.postgres_server import throwaway_postgres
 from tests.servers import ROOT, free_port
 from tests.storage.helpers import staff_signed_in
-from tests.storage.synthetic import page_start, populate
+from tests.storage.synthetic import page_start, populate, public_id
 
 PASSWORD = "benchmark password"
 LIST_PAGES = {
@@ -81,7 +81,7 @@ def database(name: str) -> Iterator[str]:
 def bench(name: str, url: str, count: int, repeat: int) -> None:
     started = time.perf_counter()
     populate(url, count, transcripts=True)
-    Accounts(Store(url)).create("bench", PASSWORD)
+    Accounts(Store(url)).create("bench", PASSWORD, role="coordinator")
     db.dispose_all()
     print(f"\n{name}: {count} conversations with transcripts written in "
           f"{time.perf_counter() - started:.0f} s")
@@ -98,7 +98,7 @@ def bench(name: str, url: str, count: int, repeat: int) -> None:
         report(f"list: page {deep_page:,} (keyset)",
                timed(session, f"{base}/staff/", {"after": deep}, repeat))
         rng = random.Random(3)
-        pages = [f"{base}/staff/conversations/synthetic-{rng.randrange(1, count + 1)}"
+        pages = [f"{base}/staff/conversations/{public_id(rng.randrange(1, count + 1))}"
                  for _ in range(repeat)]
         report("conversation page", [once(session, page, {}) for page in pages])
 
@@ -111,8 +111,9 @@ def deep_page_token(url: str, page: int) -> str:
 @contextlib.contextmanager
 def web_server(url: str) -> Iterator[str]:
     port = free_port()
+    # plain HTTP on loopback, as scripts/run.py serves it; no retention run on the bench data
     env = {**os.environ, "DATABASE_URL": url, "TRACKER_DB_URL": url, "WEB_PORT": str(port),
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING", "STAFF_COOKIE_SECURE": "false", "RETENTION_AUTO": "false"}
     process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -229,6 +229,10 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: 
             "WEB_HOST": HOST, "WEB_PORT": str(web_port),
             "RASA_PUBLIC_URL": cluster.url,
             "ALLOWED_ORIGINS": ",".join(origins),
+            # the web server is behind nginx (one proxy, which sets X-Forwarded-For and
+            # -Proto); plain HTTP on loopback, so cookies without Secure (scripts/run.py)
+            "WEB_TRUSTED_PROXIES": os.environ.get("WEB_TRUSTED_PROXIES", "1"),
+            "STAFF_COOKIE_SECURE": os.environ.get("STAFF_COOKIE_SECURE", "false"),
         }
         subprocess.run([str(BIN / "python"), "-m", "bot.storage", "migrate"], cwd=ROOT,
                        env=env, check=True, stdout=subprocess.DEVNULL)

@@ -7,10 +7,19 @@ stopped too, so a half-running assistant is never left behind. The Rasa server a
 requests (CORS) only from ALLOWED_ORIGINS; the web server's chat page connects to
 RASA_PUBLIC_URL. Rasa's HTTP API is off unless RASA_ENABLE_API=true, and then it needs
 RASA_API_TOKEN or RASA_JWT_SECRET (rasa_extensions/http_api.py): without one nothing starts.
+
+Staff cookies are Secure by default, and a browser never sends a Secure cookie over plain
+HTTP to anything but `localhost`. When the web server listens only on a loopback address
+(the default, WEB_HOST=127.0.0.1) nobody else can reach it, so `make run` sets
+STAFF_COOKIE_SECURE=false unless it is set already: the staff pages work at
+http://127.0.0.1:8080/staff/ too. A web server on any other address keeps Secure cookies
+(serve it over HTTPS, or set STAFF_COOKIE_SECURE=false yourself on a trusted network).
+The web server also runs the daily retention (bot/storage/retention.py).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import signal
@@ -41,6 +50,10 @@ def commands() -> dict[str, list[str]]:
         print(f"Generated {', '.join(generated)} into DATA_DIR/secrets.env (kept for later "
               "starts; set them in the environment to run several machines).", flush=True)
     settings = load_settings()
+    if is_loopback(settings.web_host) and "STAFF_COOKIE_SECURE" not in os.environ:
+        os.environ["STAFF_COOKIE_SECURE"] = "false"
+        print(f"Staff pages: plain-HTTP cookies, as the web server listens on "
+              f"{settings.web_host} only (STAFF_COOKIE_SECURE=false).", flush=True)
     action_url = f"http://{settings.action_host}:{settings.action_port}/webhook"
     os.environ.setdefault("ACTION_SERVER_URL", action_url)
     os.environ.setdefault("DATA_DIR", str(settings.data_dir))
@@ -63,6 +76,16 @@ def commands() -> dict[str, list[str]]:
         ],
         "web server": [str(BIN / "python"), "-m", "bot.web"],
     }
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen address is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def rest_channel_notice(settings: Settings) -> str:

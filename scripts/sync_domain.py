@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from actions.intents import CONTROL_INTENTS  # noqa: E402
 from bot.catalog import load_catalog  # noqa: E402
-from bot.values import AUDIENCE, CONSENT  # noqa: E402
+from bot.values import AUDIENCE, CONSENT, DELETE_CONFIRMATION  # noqa: E402
 from scripts.generated import write_or_check  # noqa: E402
 
 DOMAIN = ROOT / "domain.yml"
@@ -35,11 +35,17 @@ CONTROL_SLOTS = {
     "failed_answers": "float",
     "screening_complete": "bool",
     "result_fingerprint": "text",
+    # 'delete my data': asked to confirm; the deletion failed and is retried; it completed
+    # (rasa_extensions/tracker_store.py reads the last two)
+    "delete_requested": "bool",
+    "deletion_pending": "bool",
+    "data_deleted": "bool",
 }
 
 
 def generated_text() -> str:
-    asked = [CONSENT, AUDIENCE, *(fact.name for fact in load_catalog())]
+    # the confirmation of 'delete my data' is asked by the form too, like a question
+    asked = [CONSENT, AUDIENCE, *(fact.name for fact in load_catalog()), DELETE_CONFIRMATION]
     lines = [MARKER, "", "forms:", f"  {FORM}:", "    required_slots:"]
     lines += [f"      - {name}" for name in asked]
     lines += ["", "slots:"]

@@ -157,3 +157,24 @@ def _strings(node, skip_keys: set[str]):
     elif isinstance(node, list):
         for item in node:
             yield from _strings(item, skip_keys)
+
+
+def test_only_an_explicit_yes_confirms_deleting_the_data():
+    from bot.dialogue import confirms_deletion
+
+    for text in ("YES", "yes", "Yes.", "  YES!  "):
+        assert confirms_deletion(text), text
+    for text in ("", "no", "y", "yes please wait", "ok", "No, keep my answers", "yess"):
+        assert not confirms_deletion(text), text
+
+
+def test_the_deletion_confirmation_comes_before_any_other_question():
+    from bot.dialogue import ask_message, next_step
+    from bot.values import DELETE_CONFIRMATION
+
+    for consent, paused in ((None, False), (True, False), (False, False), (True, True)):
+        assert next_step(consent, "self", {}, paused, delete_requested=True) == (
+            DELETE_CONFIRMATION)
+    message = ask_message(DELETE_CONFIRMATION, "self")
+    assert message["text"] == "This deletes all your answers. Type YES to confirm."
+    assert [b["payload"] for b in message["buttons"]] == ["YES", "No, keep my answers"]

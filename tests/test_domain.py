@@ -32,11 +32,14 @@ def test_lookup_tables_are_up_to_date_with_the_vocabulary():
 def test_every_fact_has_a_slot_and_a_place_in_the_form():
     facts = [fact.name for fact in load_catalog()]
     assert set(facts) <= set(DOMAIN["slots"])
-    assert DOMAIN["forms"]["screening_form"]["required_slots"] == ["consent", "audience", *facts]
+    assert DOMAIN["forms"]["screening_form"]["required_slots"] == [
+        "consent", "audience", *facts, "delete_confirmation"]
 
 
 def test_answer_slots_never_take_control_intents():
-    for name in ["consent", "audience", *(fact.name for fact in load_catalog())]:
+    asked = ["consent", "audience", *(fact.name for fact in load_catalog()),
+             "delete_confirmation"]
+    for name in asked:
         (mapping,) = DOMAIN["slots"][name]["mappings"]
         assert mapping["type"] == "from_text"
         assert set(mapping["not_intent"]) == set(CONTROL_INTENTS)

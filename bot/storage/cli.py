@@ -6,13 +6,22 @@
     migrate --sql                print the SQL instead, for a database administrator
     purge --older-than-days N    delete conversations with no activity for N days, from Rasa's
                                  tracker store and the project's tables (audit-logged)
-    delete --sender ID           delete one conversation everywhere (audit-logged)
+    retention                    the daily retention run, now (the web server runs it by itself
+                                 once a day: bot/storage/retention.py); skipped when it already
+                                 ran in the last day, unless --force
+    delete --sender ID           delete one conversation everywhere (audit-logged); or
+    delete --conversation PUBLIC_ID   by the id the staff pages show
     revision -m MESSAGE          write a new migration from the changes in models.py (developers)
 
-    create-staff USER            a staff account for the review pages (/staff)
+    create-staff USER [--role R] a staff account for the review pages (/staff); R is reviewer
+                                 (the default), coordinator or admin
+    set-staff-role USER ROLE     another role (the last enabled admin keeps theirs)
     set-staff-password USER      a new password (unlocks the account, ends its sessions)
     disable-staff USER           no more sign-in (ends its sessions); enable-staff USER undoes it
     list-staff                   the accounts
+
+Every command that changes something records who ran it in the audit log: --actor NAME, by
+default cli:<the operating-system user>.
 
 The password is asked for twice on a terminal; with --password-stdin it is read from the first
 line of standard input (for provisioning scripts). It is never an argument: arguments are
@@ -32,8 +41,9 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import load_settings
-from bot.storage import db, legacy_ids, migrate
-from bot.storage.accounts import Accounts
+from bot.storage import db, legacy_ids, migrate, retention
+from bot.storage.accounts import DEFAULT_ROLE, Accounts
+from bot.storage.models import STAFF_ROLES
 from bot.storage.store import StorageError, Store
 
 
@@ -46,10 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     purge = commands.add_parser("purge", help="delete conversations older than N days")
     purge.add_argument("--older-than-days", type=_days, required=True, metavar="N")
     delete = commands.add_parser("delete", help="delete one conversation everywhere")
-    delete.add_argument("--sender", required=True, help="the conversation's sender id")
-    for sub in (purge, delete):
-        sub.add_argument("--actor", default=f"cli:{getpass.getuser()}",
-                         help="who is recorded in the audit log (default: cli:<user>)")
+    which = delete.add_mutually_exclusive_group(required=True)
+    which.add_argument("--sender", help="the conversation's sender id")
+    which.add_argument("--conversation", help="the conversation's id on the staff pages")
+    daily = commands.add_parser("retention", help="run the daily retention now")
+    daily.add_argument("--force", action="store_true", help="even if it ran in the last day")
+    changing = [purge, delete]
     revision = commands.add_parser("revision", help="write a new migration (developers)")
     revision.add_argument("-m", "--message", required=True)
     for name in ("create-staff", "set-staff-password"):
@@ -57,8 +69,20 @@ def main(argv: list[str] | None = None) -> int:
         staff.add_argument("username")
         staff.add_argument("--password-stdin", action="store_true",
                            help="read the password from the first line of standard input")
+        changing.append(staff)
+        if name == "create-staff":
+            staff.add_argument("--role", default=DEFAULT_ROLE, choices=STAFF_ROLES)
+    role = commands.add_parser("set-staff-role", help="change a staff account's role")
+    role.add_argument("username")
+    role.add_argument("role", choices=STAFF_ROLES)
+    changing.append(role)
     for name in ("disable-staff", "enable-staff"):
-        commands.add_parser(name, help=name.replace("-", " ")).add_argument("username")
+        sub = commands.add_parser(name, help=name.replace("-", " "))
+        sub.add_argument("username")
+        changing.append(sub)
+    for sub in changing:
+        sub.add_argument("--actor", default=f"cli:{getpass.getuser()}",
+                         help="who is recorded in the audit log (default: cli:<user>)")
     commands.add_parser("list-staff", help="list the staff accounts")
     args = parser.parse_args(argv)
     try:
@@ -97,12 +121,37 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    deleted = Store().delete_conversation(args.sender, args.actor)
+    store, sender = Store(), args.sender
+    if args.conversation is not None:
+        found = store.get_conversation(args.conversation.strip().lower())
+        if found is None:
+            print("no conversation has that id", file=sys.stderr)
+            return 1
+        sender = found.sender_id
+    deleted = store.delete_conversation(sender, args.actor)
     if not deleted.conversation and not deleted.events:
         print("nothing was stored for that sender id", file=sys.stderr)
         return 1
     print(f"deleted the conversation ({deleted.events} tracker events, "
           f"{'with' if deleted.conversation else 'no'} screening records)")
+    return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    settings, store, counts = load_settings(), Store(), {}
+
+    def job(store: Store, settings, now) -> None:
+        counts.update(retention.run_daily(store, settings, now))
+
+    if args.force:
+        job(store, settings, None)
+    elif not retention.Scheduler(store, settings, job=job).tick():
+        print("retention ran in the last day (or is running elsewhere now): nothing to do")
+        return 0
+    if not counts:
+        print("error: the retention run failed (the log says which step)", file=sys.stderr)
+        return 1
+    print("retention: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
     return 0
 
 
@@ -112,26 +161,34 @@ def _revision(args: argparse.Namespace) -> int:
 
 
 def _create_staff(args: argparse.Namespace) -> int:
-    Accounts(Store()).create(args.username, _password(args))
-    print(f"staff account {args.username.strip().lower()!r} created")
+    Accounts(Store()).create(args.username, _password(args), args.role, args.actor)
+    print(f"staff account {args.username.strip().lower()!r} created ({args.role})")
     return 0
 
 
 def _set_staff_password(args: argparse.Namespace) -> int:
-    Accounts(Store()).set_password(args.username, _password(args))
+    Accounts(Store()).set_password(args.username, _password(args), args.actor)
     print("password changed; the account's sessions have ended")
     return 0
 
 
+def _set_staff_role(args: argparse.Namespace) -> int:
+    Accounts(Store()).set_role(args.username, args.role, args.actor)
+    print(f"{args.username}: {args.role}")
+    return 0
+
+
 def _disable_staff(args: argparse.Namespace) -> int:
-    Accounts(Store()).set_disabled(args.username, args.command == "disable-staff")
+    Accounts(Store()).set_disabled(args.username, args.command == "disable-staff", args.actor)
     print(f"{args.username}: {args.command.split('-')[0]}d")
     return 0
 
 
 def _list_staff(args: argparse.Namespace) -> int:
-    for username, disabled in Accounts(Store()).usernames():
-        print(f"{username}{'  (disabled)' if disabled else ''}")
+    for account in Accounts(Store()).list_accounts():
+        state = "  (disabled)" if account.disabled else ""
+        code = "  (sign-in code required)" if account.second_factor_required else ""
+        print(f"{account.username}  {account.role}{state}{code}")
     return 0
 
 
@@ -146,8 +203,10 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-COMMANDS = {"migrate": _migrate, "purge": _purge, "delete": _delete, "revision": _revision,
+COMMANDS = {"migrate": _migrate, "purge": _purge, "retention": _retention, "delete": _delete,
+            "revision": _revision,
             "create-staff": _create_staff, "set-staff-password": _set_staff_password,
+            "set-staff-role": _set_staff_role,
             "disable-staff": _disable_staff, "enable-staff": _disable_staff,
             "list-staff": _list_staff}
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import DBAPIError
 
 from bot.identity import WEB, namespace_of
-from bot.storage import db, web_sessions
+from bot.storage import db, deletion, web_sessions
 from bot.storage.store import ConversationRef, Store
 
 logger = logging.getLogger(__name__)
@@ -72,18 +72,22 @@ async def record_contact_request(sender_id: str,
 
 
 async def forget_conversation(sender_id: str) -> bool:
-    """'Delete my data': the project's rows for this conversation; the Rasa server deletes
-    its events when it saves the turn. True when the deletion went through."""
+    """'Delete my data': the conversation everywhere, its events included
+    (bot/storage/deletion.py). True when the deletion went through; otherwise it is recorded
+    for the retry when the database lets us (the action also marks the conversation)."""
     deleted = await _safely(
         "delete_conversation",
-        lambda: default_store().delete_conversation(sender_id, PATIENT, include_events=False),
+        lambda: deletion.delete_conversation(default_store(), sender_id, PATIENT),
     )
-    # Issue 10, website: the browser's session id dies with its data, so a copy of its id and
-    # proof taken before reaches nothing afterwards (the channel refuses it, and tells the
-    # page after this turn). Done even when the deletion failed: the patient asked to end it.
+    if deleted is not None:
+        return True  # the website's session id was revoked with it (deletion._after_deletion)
+    await _safely("record_pending_deletion",
+                  lambda: deletion.record_pending(default_store(), sender_id, "not completed"))
+    # The patient asked to end it: the browser's session id dies now, even before the retry
+    # completes, so a copy of its id and proof taken before reaches nothing afterwards.
     if namespace_of(sender_id) == WEB:
         await _safely("revoke_web_session", lambda: web_sessions.revoke(sender_id))
-    return deleted is not None
+    return False
 
 
 async def _safely(name: str, operation: Callable[[], T]) -> T | None:

@@ -3,7 +3,8 @@
 Created and upgraded only by the migrations in bot/storage/migrations (`python -m bot.storage
 migrate`), never by `create_all`. Change a table here, then add a migration.
 
-    conversations        one per Rasa sender id: channel, start, consent, audience, review
+    conversations        one per Rasa sender id: its public id for staff, channel, start,
+                         consent, audience, review
     screening_results    every result shown to a patient: the facts it was computed from
     trial_results        per result and trial: verdict band, per-criterion statuses, data version
     review_notes         staff notes
@@ -12,17 +13,24 @@ migrate`), never by `create_all`. Change a table here, then add a migration.
     contact_requests     the patient asked to talk to a person
     audit_log            who did what, when, to which conversation (a deletion keeps only that
                          it happened)
-    staff_accounts       staff logins: password hash, failed attempts, lockout
+    staff_accounts       staff logins: role, password hash, failed attempts, lockout, second
+                         factor
     staff_sessions       signed-in staff: a hash of the session cookie, its CSRF token, expiry
+    staff_login_failures failed sign-ins per source address (the throttle across accounts)
     seen_platform_messages  platform message ids already processed (webhook retries, replays)
     revoked_web_sessions    website session ids ended by 'delete my data' or 'end chat'
+    pending_deletions    'delete my data' requests that could not be carried out yet (retried)
+    scheduled_jobs       when the daily retention last ran, and which process holds it now
 
 Times are UTC. Conversations are keyed by `sender_id` (Rasa's conversation id); every other
 table refers to `conversations.id`, so deleting a conversation deletes everything about it.
+Staff never see the sender id (a REST integrator's own id, a website session id): pages, URLs,
+exports and the audit log name a conversation by its random `public_id`.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -43,6 +51,9 @@ Base = declarative_base(metadata=sa.MetaData(naming_convention=NAMING))
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
 
 REVIEW_STATUSES = ("new", "reviewed")
+#: Staff roles, each allowed what the one before it is and more (bot/web/staff/roles.py).
+STAFF_ROLES = ("reviewer", "coordinator", "admin")
+PUBLIC_ID_BYTES = 10  # 80 random bits, 20 hex characters
 CONTACT_STATUSES = ("open", "done")
 
 
@@ -67,11 +78,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def new_public_id() -> str:
+    """A conversation's staff-side id: random, so it says nothing about the patient or the
+    channel, and only hex digits, so it is safe in any URL, file name or spreadsheet cell."""
+    return secrets.token_hex(PUBLIC_ID_BYTES)
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
 
     id = sa.Column(sa.Integer, primary_key=True)
     sender_id = sa.Column(sa.String(255), nullable=False, unique=True)
+    public_id = sa.Column(sa.String(32), nullable=False, default=new_public_id)
     channel = sa.Column(sa.String(64), nullable=False)
     started_at = sa.Column(UTCDateTime, nullable=False)
     # the patient's latest activity that the project recorded (consent, result, contact
@@ -96,6 +114,7 @@ class Conversation(Base):
                                     passive_deletes=True)
 
     __table_args__ = (
+        sa.Index(None, "public_id", unique=True),
         # the staff list: newest first, filtered by channel or review status
         sa.Index(None, "started_at"),
         sa.Index(None, "channel", "started_at"),
@@ -225,9 +244,11 @@ class ContactRequest(Base):
 
 
 class AuditEntry(Base):
-    """Who did what, when, to which conversation. `conversation` is the sender id as text (not
-    a foreign key, so the entry outlives the conversation); deleting a conversation clears it
-    from every entry, and the deletion's own entry names no conversation."""
+    """Who did what, when, from where, to which conversation. `conversation` is the
+    conversation's public id as text (not a foreign key, so the entry outlives the
+    conversation; never the sender id, which can be a client's own identifier); deleting a
+    conversation clears it from every entry, and the deletion's own entry names no
+    conversation. `source` is the request's address (bot/storage/audit.py)."""
 
     __tablename__ = "audit_log"
 
@@ -237,6 +258,7 @@ class AuditEntry(Base):
     action = sa.Column(sa.String(64), nullable=False)  # "view", "export", "delete", "purge", ...
     conversation = sa.Column(sa.String(255))
     detail = sa.Column(Json)  # counts and filters; never patient text
+    source = sa.Column(sa.String(64))  # the client address of a web request; None from the CLI
 
     __table_args__ = (
         sa.Index(None, "at"),
@@ -246,9 +268,12 @@ class AuditEntry(Base):
 
 
 class StaffAccount(Base):
-    """A staff login for the review pages (created with `python -m bot.storage create-staff`).
-    Only a salted hash of the password is kept (werkzeug's scrypt); after repeated failures
-    the account is locked for a while."""
+    """A staff login for the review pages (created with `python -m bot.storage create-staff`
+    or on the accounts page). Only a salted hash of the password is kept (werkzeug's scrypt);
+    after repeated failures the account is locked for a while. With `totp_required` every
+    sign-in also asks for a time-based code; `totp_enabled_at` is set once the user has set
+    up their authenticator, and `totp_last_step` is the time step of the last code accepted
+    (a code is accepted once)."""
 
     __tablename__ = "staff_accounts"
 
@@ -261,12 +286,18 @@ class StaffAccount(Base):
     locked_until = sa.Column(UTCDateTime)
     disabled = sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     last_login_at = sa.Column(UTCDateTime)
+    role = sa.Column(sa.String(16), nullable=False, server_default="reviewer")
+    totp_required = sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    totp_secret = sa.Column(sa.String(64))
+    totp_enabled_at = sa.Column(UTCDateTime)
+    totp_last_step = sa.Column(sa.BigInteger)
 
 
 class StaffSession(Base):
     """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a
     copy of the database cannot be used to sign in. Ends at logout, after an idle period, or
-    at an absolute limit."""
+    at an absolute limit. A session with `second_factor_pending` has passed the password but
+    not yet the code: it reaches only the code page."""
 
     __tablename__ = "staff_sessions"
 
@@ -278,10 +309,25 @@ class StaffSession(Base):
     created_at = sa.Column(UTCDateTime, nullable=False)
     last_seen_at = sa.Column(UTCDateTime, nullable=False)
     expires_at = sa.Column(UTCDateTime, nullable=False)  # the absolute limit
+    second_factor_pending = sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
 
     account = relationship("StaffAccount")
 
     __table_args__ = (sa.Index(None, "account_id"), sa.Index(None, "expires_at"))
+
+
+class StaffLoginFailure(Base):
+    """A failed sign-in (wrong password or code, unknown account) from one address: counted
+    per address over a window, so that guessing across many accounts is stopped too
+    (bot/storage/accounts.py). Kept only as long as the window."""
+
+    __tablename__ = "staff_login_failures"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    address = sa.Column(sa.String(64), nullable=False)
+    at = sa.Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (sa.Index(None, "address", "at"), sa.Index(None, "at"))
 
 
 class SeenPlatformMessage(Base):
@@ -311,3 +357,34 @@ class RevokedWebSession(Base):
     expires_at = sa.Column(UTCDateTime, nullable=False)  # the proof's expiry: purged after it
 
     __table_args__ = (sa.Index(None, "expires_at"),)
+
+
+class PendingDeletion(Base):
+    """A patient's 'delete my data' that did not complete (the database was unreachable, or
+    too slow): retried by the web server's scheduler until it does (bot/storage/deletion.py).
+    Holds the sender id only so that the retry can find the conversation, and the public id
+    so that staff can see which one is waiting; nothing the patient said."""
+
+    __tablename__ = "pending_deletions"
+
+    sender_id = sa.Column(sa.String(255), primary_key=True)
+    public_id = sa.Column(sa.String(32))
+    requested_at = sa.Column(UTCDateTime, nullable=False)
+    attempts = sa.Column(sa.Integer, nullable=False, server_default="0")
+    last_attempt_at = sa.Column(UTCDateTime)
+    last_error = sa.Column(sa.String(128))  # the kind of error, never its message
+
+    __table_args__ = (sa.Index(None, "requested_at"),)
+
+
+class ScheduledJob(Base):
+    """A job that runs once a day across every process and machine (bot/storage/retention.py):
+    a process takes the lease with one conditional UPDATE, so only one runs it; a run that
+    dies leaves a lease that expires, and the next process takes over."""
+
+    __tablename__ = "scheduled_jobs"
+
+    name = sa.Column(sa.String(64), primary_key=True)
+    last_success_at = sa.Column(UTCDateTime)  # when the last complete run started
+    lease_until = sa.Column(UTCDateTime)
+    lease_holder = sa.Column(sa.String(128))

@@ -11,8 +11,6 @@ deletion happened.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import engine
 from bot.engine import VERDICTS, screen
-from bot.storage import db
+from bot.storage import audit, db
 from bot.storage.models import (
     AuditEntry,
     ContactRequest,
@@ -95,7 +93,7 @@ class ConversationFilter:
     nct_id: str | None = None
     verdict: str | None = None  # the latest verdict (for nct_id, or for any trial)
     reviewed: bool | None = None
-    text: str | None = None  # in the patient's messages, a note, a tag, or the sender id
+    text: str | None = None  # in the patient's messages, a note, a tag, or the public id
     contact_open: bool = False  # only those who asked to talk to a person, not yet handled
 
 
@@ -206,130 +204,44 @@ class Store:
 
         return self._write(write)
 
-    # --- deletion and retention -------------------------------------------------------------
+    # --- deletion and retention (bot/storage/deletion.py: the one path) --------------------
 
-    def delete_conversation(self, sender_id: str, actor: str, *, include_events: bool = True,
+    def delete_conversation(self, sender_id: str, actor: str,
                             now: datetime | None = None) -> Deleted:
-        """Delete everything about one conversation: its rows in the project's tables, its
-        mentions in the audit log, and (with include_events) its events in the tracker store.
-        The audit log gets one entry saying that a deletion happened, naming no conversation.
+        """Delete everything about one conversation, everywhere (deletion.py)."""
+        from bot.storage import deletion
 
-        The patient's 'delete my data' passes include_events=False: the Rasa server removes
-        the events itself when it saves the turn (rasa_extensions/tracker_store.py)."""
-        now = now or utcnow()
-        with self.session() as session:
-            events = 0
-            if include_events:
-                events = self._delete_events([sender_id], session)
-            found = self._delete_senders(session, [sender_id])
-            session.add(AuditEntry(at=now, actor=actor, action="delete_conversation"))
-        self._clear_wal()
-        return Deleted(found > 0, events)
+        return deletion.delete_conversation(self, sender_id, actor, now)
 
     def purge(self, older_than_days: int, actor: str, now: datetime | None = None) -> Purged:
-        """Retention: delete every conversation whose latest activity (tracker event or
-        recorded patient activity) is more than `older_than_days` days old, from the tracker
-        store and the project's tables, in batches; audit-logs that a purge happened and how
-        many it deleted."""
-        if not isinstance(older_than_days, int) or older_than_days < 1:
-            raise StorageError("older_than_days must be a whole number of days, at least 1")
-        now = now or utcnow()
-        cutoff = now - timedelta(days=older_than_days)
-        senders = self._expired_senders(cutoff)
-        conversations = events = 0
-        try:
-            for batch in _chunks(sorted(senders), BATCH):
-                with self.session() as session:
-                    events += self._delete_events(batch, session)
-                    self._delete_senders(session, batch)
-                conversations += len(batch)
-        except Exception:
-            with contextlib.suppress(Exception):  # best effort: the first error matters
-                self._audit_purge(actor, now, older_than_days, conversations, events, False)
-            raise
-        self._audit_purge(actor, now, older_than_days, conversations, events, True)
-        self._clear_wal()
-        return Purged(conversations, events)
+        """Retention: every conversation without activity for `older_than_days` days."""
+        from bot.storage import deletion
 
-    def _audit_purge(self, actor: str, now: datetime, days: int, conversations: int,
-                     events: int, complete: bool) -> None:
-        detail = {"older_than_days": days, "conversations": conversations, "events": events}
-        self.audit(actor, "purge" if complete else "purge_incomplete", None, detail, now)
-
-    def _expired_senders(self, cutoff: datetime) -> set[str]:
-        """Senders with no tracker event and no recorded activity since `cutoff`."""
-        with self.session() as session:
-            recorded = dict(session.execute(
-                sa.select(Conversation.sender_id, Conversation.last_activity_at)
-            ).all())
-        old_recorded = {s for s, at in recorded.items() if at < cutoff}
-        if not self._has_events_table():
-            return old_recorded
-        stamp = cutoff.timestamp()
-        with self.tracker_engine.connect() as connection:
-            last_event = dict(connection.execute(
-                sa.select(EVENTS.c.sender_id, sa.func.max(EVENTS.c.timestamp))
-                .group_by(EVENTS.c.sender_id)
-            ).all())
-        expired = {s for s, at in last_event.items() if at is not None and at < stamp}
-        expired = {s for s in expired if s not in recorded or s in old_recorded}
-        # a conversation recorded long ago whose patient came back keeps everything
-        return expired | {s for s in old_recorded if s not in last_event}
-
-    def _clear_wal(self) -> None:
-        """SQLite's write-ahead log keeps the pages as they were before a deletion: fold it
-        into the file (whose deleted rows secure_delete has zeroed) and empty it."""
-        for sql_engine in {self.engine, self.tracker_engine}:
-            if sql_engine.dialect.name == "sqlite":
-                with sql_engine.connect() as connection:
-                    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deletion.purge(self, older_than_days, actor, now)
 
     def _has_events_table(self) -> bool:
         return sa.inspect(self.tracker_engine).has_table("events")
 
-    def _delete_events(self, senders: Sequence[str], session: Session) -> int:
-        """Delete the senders' tracker-store events: in the session's transaction when the
-        tracker store shares the database, else in a transaction of its own."""
-        if not self._has_events_table():
-            return 0
-        statement = sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(list(senders)))
-        if self.shared_database:
-            return session.execute(statement).rowcount or 0
-        with self.tracker_engine.begin() as connection:
-            return connection.execute(statement).rowcount or 0
-
-    @staticmethod
-    def _delete_senders(session: Session, senders: Sequence[str]) -> int:
-        ids = list(session.execute(
-            sa.select(Conversation.id).where(Conversation.sender_id.in_(list(senders)))
-        ).scalars())
-        if ids:
-            for model in CHILDREN:
-                session.execute(sa.delete(model).where(model.conversation_id.in_(ids)))
-            session.execute(sa.delete(Conversation).where(Conversation.id.in_(ids)))
-        session.execute(
-            sa.update(AuditEntry).where(AuditEntry.conversation.in_(list(senders)))
-            .values(conversation=None)
-        )
-        return len(ids)
-
     # --- staff side -----------------------------------------------------------------------
 
-    def mark_reviewed(self, sender_id: str, reviewer: str, reviewed: bool = True,
+    # Staff name a conversation by its public id (models.Conversation.public_id), never by
+    # the sender id; the audit log records the public id too.
+
+    def mark_reviewed(self, public_id: str, reviewer: str, reviewed: bool = True,
                       now: datetime | None = None) -> None:
         now = now or utcnow()
 
         def write(session: Session) -> None:
-            conversation = self._existing(session, sender_id)
+            conversation = self._existing(session, public_id)
             conversation.review_status = "reviewed" if reviewed else "new"
             conversation.reviewed_at = now if reviewed else None
             conversation.reviewed_by = reviewer if reviewed else None
             self._audit(session, now, reviewer, "mark_reviewed" if reviewed else "mark_unreviewed",
-                        sender_id)
+                        public_id)
 
         self._write(write)
 
-    def add_note(self, sender_id: str, author: str, text: str,
+    def add_note(self, public_id: str, author: str, text: str,
                  now: datetime | None = None) -> int:
         text = printable(text).strip()
         if not text:
@@ -337,17 +249,17 @@ class Store:
         now = now or utcnow()
 
         def write(session: Session) -> int:
-            conversation = self._existing(session, sender_id)
+            conversation = self._existing(session, public_id)
             note = ReviewNote(conversation_id=conversation.id, author=author, created_at=now,
                               text=text)
             session.add(note)
             session.flush()
-            self._audit(session, now, author, "add_note", sender_id, {"note": note.id})
+            self._audit(session, now, author, "add_note", public_id, {"note": note.id})
             return note.id
 
         return self._write(write)
 
-    def set_tags(self, sender_id: str, tags: Iterable[str], author: str,
+    def set_tags(self, public_id: str, tags: Iterable[str], author: str,
                  now: datetime | None = None) -> list[str]:
         """Replace the conversation's tags (trimmed, lower case, at most 64 characters)."""
         wanted = sorted({printable(t).strip().lower() for t in tags if printable(t).strip()})
@@ -356,7 +268,7 @@ class Store:
         now = now or utcnow()
 
         def write(session: Session) -> list[str]:
-            conversation = self._existing(session, sender_id)
+            conversation = self._existing(session, public_id)
             have = {t.tag: t for t in conversation.tags}
             for tag, row in have.items():
                 if tag not in wanted:
@@ -366,12 +278,16 @@ class Store:
                                 created_at=now)
                 for tag in wanted if tag not in have
             )
-            self._audit(session, now, author, "set_tags", sender_id, {"tags": wanted})
+            # counts, not the tags: staff text must not outlive a deleted conversation
+            removed = sum(tag not in wanted for tag in have)
+            self._audit(session, now, author, "set_tags", public_id,
+                        {"tags": len(wanted), "added": len(set(wanted) - set(have)),
+                         "removed": removed})
             return wanted
 
         return self._write(write)
 
-    def add_override(self, sender_id: str, nct_id: str, verdict: str, reason: str,
+    def add_override(self, public_id: str, nct_id: str, verdict: str, reason: str,
                      reviewer: str, now: datetime | None = None) -> int:
         """A reviewer's verdict for one trial. The patient's result is left as it was."""
         reason = printable(reason).strip()
@@ -382,7 +298,7 @@ class Store:
         now = now or utcnow()
 
         def write(session: Session) -> int:
-            conversation = self._existing(session, sender_id)
+            conversation = self._existing(session, public_id)
             known = {r.nct_id for r in session.execute(
                 sa.select(TrialResult.nct_id).where(
                     TrialResult.conversation_id == conversation.id)
@@ -394,43 +310,58 @@ class Store:
                                   created_at=now)
             session.add(row)
             session.flush()
-            self._audit(session, now, reviewer, "override_verdict", sender_id,
+            self._audit(session, now, reviewer, "override_verdict", public_id,
                         {"nct_id": nct_id, "verdict": verdict})
             return row.id
 
         return self._write(write)
 
-    def close_contact_request(self, request_id: int, staff: str,
+    def close_contact_request(self, request_id: int, staff: str, public_id: str,
                               now: datetime | None = None) -> None:
+        """Mark a contact request handled; `public_id` must be its conversation's (a form
+        cannot close another conversation's request than the one it shows)."""
         now = now or utcnow()
 
         def write(session: Session) -> None:
             request = session.get(ContactRequest, request_id)
-            if request is None:
+            owner = request and session.get(Conversation, request.conversation_id)
+            if owner is None or owner.public_id != public_id:
                 raise StorageError("no such contact request")
             request.status, request.handled_by, request.handled_at = "done", staff, now
-            sender = session.get(Conversation, request.conversation_id).sender_id
-            self._audit(session, now, staff, "close_contact_request", sender,
+            self._audit(session, now, staff, "close_contact_request", public_id,
                         {"request": request_id})
 
         self._write(write)
 
-    def audit(self, actor: str, action: str, sender_id: str | None = None,
-              detail: Mapping[str, Any] | None = None, now: datetime | None = None) -> None:
-        """Record a staff action (a view, an export). `detail` holds filters or counts, never
-        patient text."""
+    def audit(self, actor: str, action: str, public_id: str | None = None,
+              detail: Mapping[str, Any] | None = None, now: datetime | None = None) -> int:
+        """Record a staff action (a view, an export) and return the entry's id. `detail`
+        holds filters or counts, never patient text."""
         with self.session() as session:
-            self._audit(session, now or utcnow(), actor, action, sender_id, detail)
+            return self._audit(session, now or utcnow(), actor, action, public_id, detail)
+
+    def set_audit_detail(self, entry_id: int, detail: Mapping[str, Any]) -> None:
+        """Complete an entry written before the outcome was known (an export's row count)."""
+        with self.session() as session:
+            session.execute(sa.update(AuditEntry).where(AuditEntry.id == entry_id)
+                            .values(detail=dict(detail)))
 
     # --- reading --------------------------------------------------------------------------
 
-    def get_conversation(self, sender_id: str) -> Conversation | None:
+    def get_conversation(self, public_id: str) -> Conversation | None:
         """The conversation with its results (and per-trial rows), notes, tags, overrides and
         contact requests loaded."""
+        return self._load(Conversation.public_id == public_id)
+
+    def find_conversation(self, sender_id: str) -> Conversation | None:
+        """get_conversation by the sender id (the command line, tests), never for staff."""
+        return self._load(Conversation.sender_id == sender_id)
+
+    def _load(self, condition: sa.sql.ColumnElement) -> Conversation | None:
         with self.session() as session:
             return session.execute(
                 sa.select(Conversation)
-                .where(Conversation.sender_id == sender_id)
+                .where(condition)
                 .options(
                     selectinload(Conversation.results).selectinload(ScreeningResult.trials),
                     selectinload(Conversation.notes), selectinload(Conversation.tags),
@@ -549,11 +480,11 @@ class Store:
                 found[row.conversation_id][row.nct_id] = row
         return found
 
-    def audit_entries(self, sender_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    def audit_entries(self, public_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
         with self.session() as session:
             query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-            if sender_id is not None:
-                query = query.where(AuditEntry.conversation == sender_id)
+            if public_id is not None:
+                query = query.where(AuditEntry.conversation == public_id)
             return list(session.execute(query.limit(limit)).scalars())
 
     # --- helpers ----------------------------------------------------------------------------
@@ -589,9 +520,9 @@ class Store:
         return conversation
 
     @staticmethod
-    def _existing(session: Session, sender_id: str) -> Conversation:
+    def _existing(session: Session, public_id: str) -> Conversation:
         conversation = session.execute(
-            sa.select(Conversation).where(Conversation.sender_id == sender_id)
+            sa.select(Conversation).where(Conversation.public_id == public_id)
         ).scalar_one_or_none()
         if conversation is None:
             raise StorageError("no such conversation")
@@ -599,9 +530,15 @@ class Store:
 
     @staticmethod
     def _audit(session: Session, now: datetime, actor: str, action: str,
-               sender_id: str | None = None, detail: Mapping[str, Any] | None = None) -> None:
-        session.add(AuditEntry(at=now, actor=actor, action=action, conversation=sender_id,
-                               detail=dict(detail) if detail is not None else None))
+               public_id: str | None = None, detail: Mapping[str, Any] | None = None) -> int:
+        """An audit entry in the session's transaction, with the request's source address
+        (bot/storage/audit.py); returns its id."""
+        entry = AuditEntry(at=now, actor=actor, action=action, conversation=public_id,
+                           detail=dict(detail) if detail is not None else None,
+                           source=audit.current_source())
+        session.add(entry)
+        session.flush()
+        return entry.id
 
 
 def printable(text: str | None) -> str:
@@ -657,13 +594,13 @@ def list_query(filters: ConversationFilter, limit: int = 50,
 
 
 def _text_condition(text: str, senders: Sequence[str]) -> sa.sql.ColumnElement:
-    """The sender id itself, a tag, a note containing the text, or a matching transcript."""
+    """The public id itself, a tag, a note containing the text, or a matching transcript."""
     note = sa.select(ReviewNote.id).where(ReviewNote.conversation_id == Conversation.id,
                                           ReviewNote.text.ilike(_like(text), escape="!"))
     tag = sa.select(ConversationTag.tag).where(
         ConversationTag.conversation_id == Conversation.id,
         ConversationTag.tag == text.lower())
-    conditions = [Conversation.sender_id == text, note.exists(), tag.exists()]
+    conditions = [Conversation.public_id == text.lower(), note.exists(), tag.exists()]
     if senders:
         conditions.append(Conversation.sender_id.in_(list(senders)))
     return sa.or_(*conditions)
@@ -673,9 +610,3 @@ def _like(text: str) -> str:
     """A LIKE pattern for `text` anywhere, with ! as the escape character."""
     escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
     return f"%{escaped}%"
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk

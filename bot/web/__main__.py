@@ -1,4 +1,6 @@
-"""`python -m bot.web`: serve the web pages with waitress on WEB_HOST:WEB_PORT."""
+"""`python -m bot.web`: serve the web pages with waitress on WEB_HOST:WEB_PORT, and run the
+daily retention in a background thread (bot/storage/retention.py; RETENTION_AUTO=false turns
+it off)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import logging
 from waitress import serve
 
 from bot.settings import load_settings
+from bot.storage import retention
 from bot.web.app import create_app
 
 LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s - %(message)s"
@@ -20,6 +23,8 @@ def main() -> None:
         "web pages on http://%s:%d (chat connects to %s)",
         settings.web_host, settings.web_port, settings.rasa_public_url,
     )
+    if settings.retention_auto:
+        retention.start_in_background(settings)
     serve(app, host=settings.web_host, port=settings.web_port, threads=8, ident=None)
 
 

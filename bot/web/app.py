@@ -11,6 +11,14 @@ set of headers:
   (X-Frame-Options cannot name several sites, so it is left off there).
 - X-Content-Type-Options, Referrer-Policy (no referrer: a registry link opened from the chat
   says nothing about it), Permissions-Policy.
+- Cache-Control: no-store on every HTML page and on every staff response (pages, redirects,
+  refusals, the CSV export), so no browser or proxy cache keeps health data.
+- Strict-Transport-Security on every response served over HTTPS.
+
+Behind a reverse proxy, WEB_TRUSTED_PROXIES=N (the number of proxies in front) makes the app
+believe the last N hops' X-Forwarded-For and X-Forwarded-Proto (werkzeug's ProxyFix): the
+client address then reaches the audit log and the sign-in throttle, and HTTPS is recognised for
+Secure cookies and HSTS. Without it those headers are ignored, since any client can send them.
 
 JavaScript libraries come from the npm registry (package.json, package-lock.json, installed by
 `make setup` with `npm ci`) and are served from node_modules by an allow-list; nothing is
@@ -25,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.settings import ROOT, Settings, load_settings
 
@@ -35,6 +44,7 @@ NODE_MODULES = ROOT / "node_modules"
 EMBEDDABLE = frozenset({"patient.embed"})
 #: An origin as a CSP source: scheme, host, optional port, nothing that could end the directive.
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
+HSTS = "max-age=31536000"  # one year; subdomains are not this app's to decide
 
 #: URL name under /static/vendor/ -> file under node_modules.
 VENDOR_FILES = {
@@ -49,6 +59,9 @@ def create_app(settings: Settings | None = None, node_modules: Path = NODE_MODUL
     app.config["SETTINGS"] = settings
     app.config["NODE_MODULES"] = node_modules
     app.json.sort_keys = False
+    if settings.web_trusted_proxies:
+        count = settings.web_trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore
 
     from bot.web.patient import blueprint as patient
     from bot.web.staff.views import blueprint as staff
@@ -90,8 +103,10 @@ def create_app(settings: Settings | None = None, node_modules: Path = NODE_MODUL
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" or request.path.startswith("/staff"):
             response.headers["Cache-Control"] = "no-store"
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = HSTS
         return response
 
     return app

@@ -26,7 +26,9 @@ def screened(servers) -> RestPatient:
     patient.say("I am Ottoline, writing about my sarcoma")
     patient.answer_all(PATIENT_B)
     assert patient.result() is not None
-    Accounts(Store(f"sqlite:///{servers.data_dir / 'trackers.db'}")).create(USERNAME, PASSWORD)
+    store = Store(f"sqlite:///{servers.data_dir / 'trackers.db'}")
+    Accounts(store).create(USERNAME, PASSWORD, role="coordinator")
+    patient.public_id = store.find_conversation(patient.conversation_id).public_id
     return patient
 
 
@@ -50,7 +52,7 @@ def test_a_coordinator_finds_reads_reviews_and_exports(page, servers, screened):
     assert rows.count() == 1
 
     rows.first.get_by_role("link").click()
-    page.wait_for_url(re.compile(re.escape(f"/staff/conversations/{screened.conversation_id}")))
+    page.wait_for_url(re.compile(re.escape(f"/staff/conversations/{screened.public_id}")))
     transcript = page.locator("section.transcript")
     assert "I am Ottoline, writing about my sarcoma" in transcript.inner_text()
     evidence = page.locator("section.evidence").inner_text()
@@ -68,13 +70,13 @@ def test_a_coordinator_finds_reads_reviews_and_exports(page, servers, screened):
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
-    assert [row["conversation"] for row in rows] == [screened.conversation_id]
+    assert [row["conversation"] for row in rows] == [screened.public_id]
     assert rows[0]["reviewed"] == "reviewed" and rows[0][f"{B} verdict"] == "possible_match"
 
 
 def test_without_a_session_nothing_is_shown(context, servers, screened):
     page = context.new_page()
-    page.goto(f"{servers.web_url}/staff/conversations/{screened.conversation_id}")
+    page.goto(f"{servers.web_url}/staff/conversations/{screened.public_id}")
     assert "/staff/login" in page.url
     assert "Ottoline" not in page.content()
     assert requests.get(f"{servers.web_url}/staff/export.csv", timeout=30).status_code == 401

@@ -201,9 +201,26 @@ def test_delete_my_data_forgets_the_answers(patient, servers):
     patient.start("self")
     patient.say("Leiomyosarcoma")
     patient.say("delete my data")
-    assert "deleted" in "\n".join(patient.texts())
+    patient.say("yes")
+    assert "have been deleted" in "\n".join(patient.texts())
     slots = stored_slots(servers, patient.conversation_id)
     assert slots.get("diagnosis") is None and slots.get("consent") is None
+
+
+def test_delete_my_data_asks_first_and_anything_else_keeps_every_answer(patient, servers):
+    """Cancelling goes back to the open question: nothing deleted, nothing lost."""
+    patient.start("self")
+    patient.say("Leiomyosarcoma")
+    asked_before = patient.asked()
+    replies = patient.say("delete my data")
+    assert "This deletes all your answers. Type YES to confirm." in [
+        m.get("text") for m in replies]
+    assert [b["title"] for m in replies for b in m.get("buttons", [])] == [
+        "YES", "No, keep my answers"]
+    patient.say("No, keep my answers")
+    assert "nothing was deleted" in "\n".join(patient.texts()).lower()
+    assert patient.asked() == asked_before
+    assert stored_slots(servers, patient.conversation_id).get("diagnosis") == "leiomyosarcoma"
 
 
 @pytest.mark.parametrize(

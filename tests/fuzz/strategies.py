@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from actions.intents import CONTROL_INTENTS
 from bot.catalog import load_catalog
-from bot.values import AUDIENCE, CONSENT, UNKNOWN
+from bot.values import AUDIENCE, CONSENT, DELETE_CONFIRMATION, UNKNOWN
 from rasa_extensions.hardening import MAX_MESSAGE_CHARS
 from tests.servers import ROOT
 
@@ -51,13 +51,18 @@ def slot_problem(name: str, value: Any) -> str | None:
     if value is None:
         return None
     catalog = load_catalog()
-    requested = [CONSENT, AUDIENCE, *(fact.name for fact in catalog)]
+    requested = [CONSENT, AUDIENCE, *(fact.name for fact in catalog), DELETE_CONFIRMATION]
     allowed = {
         CONSENT: lambda v: isinstance(v, bool),
         AUDIENCE: lambda v: v in AUDIENCES,
         "greeted": lambda v: isinstance(v, bool),
         "paused": lambda v: isinstance(v, bool),
         "screening_complete": lambda v: isinstance(v, bool),
+        # 'delete my data': asked to confirm, failed and pending, done (the confirmation's
+        # own slot holds the answer only during the turn that reads it)
+        "delete_requested": lambda v: isinstance(v, bool),
+        "deletion_pending": lambda v: isinstance(v, bool),
+        "data_deleted": lambda v: isinstance(v, bool),
         "failed_answers": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
         and 0 <= v < 100,
         "result_fingerprint": lambda v: isinstance(v, str) and len(v) == 16

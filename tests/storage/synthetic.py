@@ -80,6 +80,11 @@ def transcript(sender: str, started: datetime, rng: random.Random) -> list[dict]
     return rows
 
 
+def public_id(i: int) -> str:
+    """Conversation i's public id (20 hex digits, as bot.storage.models.new_public_id)."""
+    return f"{i:020x}"
+
+
 def populate(url: str, count: int, seed: int = 7, transcripts: bool = False) -> None:
     migrate.upgrade(url)
     engine = db.engine_for(url)
@@ -97,7 +102,8 @@ def populate(url: str, count: int, seed: int = 7, transcripts: bool = False) -> 
             reviewed = rng.random() < 0.1
             facts, rows = rng.choice(kinds)
             conversations.append({
-                "id": i, "sender_id": f"synthetic-{i}", "channel": rng.choice(CHANNELS),
+                "id": i, "sender_id": f"synthetic-{i}", "public_id": public_id(i),
+                "channel": rng.choice(CHANNELS),
                 "started_at": started, "last_activity_at": done, "consent": True,
                 "consent_at": started, "audience": rng.choice(("self", "child", "other")),
                 "last_result_at": done, "review_status": "reviewed" if reviewed else "new",

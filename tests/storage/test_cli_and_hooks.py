@@ -3,6 +3,7 @@ break the conversation when they cannot."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import subprocess
 import sys
@@ -11,10 +12,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import OperationalError
 
-from actions.interruptions import ActionDeleteData, ActionHandoff
-from actions.screening import ActionFinishScreening, ValidateScreeningForm
-from bot.storage import hooks, migrate
+from actions.interruptions import ActionDeleteData, ActionHandoff, ActionReply
+from actions.screening import ActionFinishScreening, ActionStart, ValidateScreeningForm
+from bot.storage import deletion, hooks, migrate
 from bot.storage.cli import main
 from bot.storage.store import ConversationRef, Store
 from tests.patients import PATIENT_A
@@ -102,6 +104,24 @@ async def run(action, tracker_: Tracker) -> list:
     return await action.run(CollectingDispatcher(), tracker_, {})
 
 
+async def said(action, tracker_: Tracker) -> tuple[list, list[str]]:
+    """The action's events and the texts it sent."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker_, {})
+    return events, [m.get("text") or "" for m in dispatcher.messages]
+
+
+def slots(events: list) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def confirming(sender: str, text: str, slots_: dict | None = None) -> Tracker:
+    """The answer to "This deletes all your answers. Type YES to confirm"."""
+    return tracker(sender, {"consent": True, "delete_requested": True, **(slots_ or {})}, text,
+                   "affirm", requested="delete_confirmation",
+                   to_validate={"delete_confirmation": text})
+
+
 async def test_the_actions_record_consent_audience_result_contact_and_delete(env):
     migrate.upgrade(env)
     await run(ValidateScreeningForm(), tracker(
@@ -113,7 +133,7 @@ async def test_the_actions_record_consent_audience_result_contact_and_delete(env
         "alice", {"consent": True, "audience": "self", **PATIENT_A}))
     await run(ActionHandoff(), tracker("alice", {"consent": True}, "a person", "human_handoff"))
 
-    conversation = Store(env).get_conversation("alice")
+    conversation = Store(env).find_conversation("alice")
     assert (conversation.consent, conversation.audience, conversation.channel) == (
         True, "self", "telegram")
     assert conversation.started_at.timestamp() == pytest.approx(OLD.timestamp(), abs=1e-3)
@@ -121,8 +141,13 @@ async def test_the_actions_record_consent_audience_result_contact_and_delete(env
     assert result.facts == PATIENT_A and len(result.trials) == 2
     assert len(conversation.contact_requests) == 1
 
-    await run(ActionDeleteData(), tracker("alice", {"consent": True}, "delete", "delete_data"))
-    assert Store(env).get_conversation("alice") is None
+    asked = await run(ActionDeleteData(), tracker("alice", {"consent": True}, "delete",
+                                                  "delete_data"))
+    assert slots(asked)["delete_requested"] is True
+    assert Store(env).find_conversation("alice") is not None  # nothing before the YES
+    deleted = await run(ValidateScreeningForm(), confirming("alice", "YES"))
+    assert slots(deleted)["data_deleted"] is True
+    assert Store(env).find_conversation("alice") is None
     assert rows_mentioning(env, "alice", conversation.id) == []
     [deletion] = [e for e in Store(env).audit_entries() if e.action == "delete_conversation"]
     assert (deletion.actor, deletion.conversation) == ("patient", None)
@@ -162,3 +187,55 @@ async def test_a_slow_database_does_not_hold_the_turn(env, monkeypatch, caplog):
     monkeypatch.setattr(Store, "record_consent", slow)
     await hooks.record_consent("carol", [], True)
     assert "storage: record_consent took longer than" in caplog.text
+
+
+@pytest.mark.parametrize("answer", ["YES", "yes", "Yes.", " yes "])
+async def test_yes_typed_or_tapped_confirms_the_deletion(env, answer):
+    migrate.upgrade(env)
+    await asyncio.to_thread(save_conversation, env, "dora", "I have leiomyosarcoma")
+    Store(env).record_result(ConversationRef("dora", "rest"), PATIENT_A)
+    events, texts = await said(ValidateScreeningForm(), confirming("dora", answer))
+    assert slots(events)["data_deleted"] is True and slots(events)["requested_slot"] is None
+    assert "have been deleted" in texts[0]
+    assert event_rows(env, "dora") == [] and Store(env).find_conversation("dora") is None
+
+
+@pytest.mark.parametrize("answer", ["no", "yes please wait", "delete", "y", "ok"])
+async def test_anything_else_cancels_and_asks_the_open_question_with_nothing_lost(env, answer):
+    migrate.upgrade(env)
+    await asyncio.to_thread(save_conversation, env, "eve", "I have leiomyosarcoma")
+    Store(env).record_result(ConversationRef("eve", "rest"), PATIENT_A)
+    events, texts = await said(ValidateScreeningForm(), confirming(
+        "eve", answer, {"audience": "self", "diagnosis": "leiomyosarcoma"}))
+    assert "nothing was deleted" in texts[0]
+    assert slots(events)["delete_requested"] is False
+    assert slots(events)["requested_slot"] == "age"  # the open question, asked again
+    assert len(texts) == 2 and "old" in texts[1].lower()
+    assert len(event_rows(env, "eve")) == 4 and Store(env).find_conversation("eve").results
+
+
+async def test_a_failed_deletion_is_said_recorded_and_done_at_the_next_message(env, monkeypatch):
+    migrate.upgrade(env)
+    await asyncio.to_thread(save_conversation, env, "fay", "I have leiomyosarcoma")
+    real = deletion.delete_conversation
+
+    def down(*args, **kwargs):
+        raise OperationalError("DELETE", {}, Exception("database is down"))
+
+    monkeypatch.setattr(deletion, "delete_conversation", down)
+    events, texts = await said(ValidateScreeningForm(), confirming("fay", "YES"))
+    assert slots(events)["deletion_pending"] is True and "data_deleted" not in slots(events)
+    assert "could not delete" in texts[0] and "have been deleted" not in texts[0]
+    assert [p.sender_id for p in deletion.pending_deletions(Store(env))] == ["fay"]
+    assert len(event_rows(env, "fay")) == 4  # still there: nothing claimed otherwise
+
+    # the next message, still down: said so again, nothing asked
+    events, texts = await said(ActionStart(), tracker("fay", {"deletion_pending": True}, "hi",
+                                                      "greet"))
+    assert "still waiting to be deleted" in texts[0] and len(texts) == 1
+    # and once the database is back, the next message deletes it first
+    monkeypatch.setattr(deletion, "delete_conversation", real)
+    events, texts = await said(ActionReply(), tracker("fay", {"deletion_pending": True},
+                                                      "what is SBRT?", "faq_sbrt"))
+    assert slots(events)["data_deleted"] is True and "have been deleted" in texts[0]
+    assert event_rows(env, "fay") == [] and deletion.pending_deletions(Store(env)) == []

@@ -87,7 +87,7 @@ def test_the_action_server_stores_the_result_and_the_store_reads_it(server):
     shown = patient.result()
     assert shown is not None
 
-    conversation = Store(server.url).get_conversation(patient.conversation_id)
+    conversation = Store(server.url).find_conversation(patient.conversation_id)
     assert conversation is not None, server.servers.logs()[-3000:]
     assert (conversation.channel, conversation.consent, conversation.audience) == (
         "rest", True, "self")
@@ -108,7 +108,7 @@ def test_talk_to_a_person_is_recorded_as_a_contact_request(server):
     patient = server.patient()
     patient.start("child")
     patient.say("I want to talk to a person")
-    conversation = Store(server.url).get_conversation(patient.conversation_id)
+    conversation = Store(server.url).find_conversation(patient.conversation_id)
     assert conversation.audience == "child"
     assert [r.status for r in conversation.contact_requests] == ["open"]
 
@@ -119,13 +119,16 @@ def test_delete_my_data_removes_the_conversation_everywhere(server):
     patient.answer_all(PATIENT_A)
     patient.say("can I talk to a person")
     store = Store(server.url)
-    conversation = store.get_conversation(patient.conversation_id)
+    conversation = store.find_conversation(patient.conversation_id)
     assert conversation.results and conversation.contact_requests
     assert any(SECRET in data for _, data in event_rows(server.url, patient.conversation_id))
 
-    patient.say("delete my data")
+    asked = patient.say("delete my data")
+    assert "Type YES to confirm" in "\n".join(m.get("text", "") for m in asked)
+    assert store.find_conversation(patient.conversation_id).results  # nothing before YES
+    patient.say("YES")
 
-    assert "deleted" in "\n".join(patient.texts())
+    assert "have been deleted" in "\n".join(patient.texts())
     assert event_rows(server.url, patient.conversation_id) == []
     assert not any(SECRET in data for _, data in event_rows(server.url))
     assert rows_mentioning(server.url, patient.conversation_id, conversation.id) == []
@@ -140,7 +143,7 @@ def test_delete_my_data_removes_the_conversation_everywhere(server):
     assert rows and not any(SECRET in data for _, data in rows)
     slots = [json.loads(data) for _, data in rows]
     assert not [e for e in slots if e.get("event") == "slot" and e.get("name") == "diagnosis"]
-    assert store.get_conversation(patient.conversation_id) is None
+    assert store.find_conversation(patient.conversation_id) is None
     logs = server.servers.logs()
     assert "conversation deleted at the patient's request" in logs
     assert SECRET not in logs and patient.conversation_id not in logs
@@ -155,16 +158,19 @@ def test_the_review_pages_show_what_the_action_server_stored(server):
     patient.answer_all(PATIENT_A)
     verdicts = patient.verdicts()
     nct_id, verdict = next(iter(verdicts.items()))
-    Accounts(Store(server.url)).create("coordinator", "review password 1")
+    store = Store(server.url)
+    Accounts(store).create("coordinator", "review password 1", role="coordinator")
+    public_id = store.find_conversation(patient.conversation_id).public_id
 
     staff, signed_in = staff_signed_in(server.servers.web_url, "coordinator",
                                        "review password 1")
     base = f"{server.servers.web_url}/staff"
     assert signed_in.ok and "Conversations" in signed_in.text
     listed = staff.get(f"{base}/", params={"trial": nct_id, "verdict": verdict}, timeout=30)
-    assert f"/staff/conversations/{patient.conversation_id}" in listed.text
-    page = staff.get(f"{base}/conversations/{patient.conversation_id}", timeout=30).text
+    assert f"/staff/conversations/{public_id}" in listed.text
+    assert patient.conversation_id not in listed.text
+    page = staff.get(f"{base}/conversations/{public_id}", timeout=30).text
     assert SECRET in page  # the transcript, from Rasa's events table
     assert nct_id in page and "Every criterion" in page
-    assert requests.get(f"{base}/conversations/{patient.conversation_id}", timeout=30,
+    assert requests.get(f"{base}/conversations/{public_id}", timeout=30,
                         allow_redirects=False).status_code == 302  # no session, no page

@@ -56,7 +56,7 @@ def test_old_ids_get_their_channels_namespace_and_the_number_leaves(store, db_ur
     assert senders == {sms, conversation_id(WHATSAPP, whatsapp, SECRET), "rest:integration-7",
                        "rest:tg:forged", "web:b3f1c2", "never-spoke"}
     assert len(event_rows(db_url, sms)) == 2
-    assert store.get_conversation(sms).consent is True
+    assert store.find_conversation(sms).consent is True
     assert "8613800138000" not in repr(project_rows(db_url))
     assert not any("8613800138000" in sender for sender in senders)
 

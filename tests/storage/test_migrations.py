@@ -12,7 +12,8 @@ from bot.storage.models import Base
 
 TABLES = {"conversations", "screening_results", "trial_results", "review_notes",
           "conversation_tags", "verdict_overrides", "contact_requests", "audit_log",
-          "staff_accounts", "staff_sessions", "seen_platform_messages", "revoked_web_sessions"}
+          "staff_accounts", "staff_sessions", "seen_platform_messages", "revoked_web_sessions",
+          "staff_login_failures", "pending_deletions", "scheduled_jobs"}
 
 
 def test_migrate_from_empty_creates_every_table_and_index(db_url):
@@ -71,3 +72,34 @@ def _schema(engine) -> dict:
                 sorted(i["name"] for i in inspector.get_indexes(table)))
         for table in sorted(inspector.get_table_names())
     }
+
+
+def test_0004_gives_existing_rows_public_ids_audit_entries_and_admin_roles(db_url):
+    """Rows stored before 0004: each conversation gets its own random public id, audit
+    entries name it instead of the sender id (an entry of a conversation already deleted is
+    cleared), and existing staff accounts become admins so nobody is locked out."""
+    migrate.upgrade(db_url, "0003")
+    engine = db.engine_for(db_url)
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as connection:
+        for sender in ("rest:a", "rest:b"):
+            connection.execute(sa.text(
+                "INSERT INTO conversations (sender_id, channel, started_at, last_activity_at, "
+                "review_status) VALUES (:s, 'rest', :t, :t, 'new')"), {"s": sender, "t": now})
+        for sender in ("rest:a", "rest:gone", None):
+            connection.execute(sa.text(
+                "INSERT INTO audit_log (at, actor, action, conversation) "
+                "VALUES (:t, 'staff:x', 'view', :s)"), {"s": sender, "t": now})
+        connection.execute(sa.text(
+            "INSERT INTO staff_accounts (username, password_hash, created_at, "
+            "password_changed_at) VALUES ('old', 'x', :t, :t)"), {"t": now})
+    migrate.upgrade(db_url)
+    with engine.connect() as connection:
+        ids = dict(connection.execute(
+            sa.text("SELECT sender_id, public_id FROM conversations")).all())
+        audit = [row[0] for row in connection.execute(
+            sa.text("SELECT conversation FROM audit_log ORDER BY id"))]
+        role = connection.execute(sa.text("SELECT role FROM staff_accounts")).scalar_one()
+    assert len(set(ids.values())) == 2 and all(len(v) == 20 for v in ids.values())
+    assert audit == [ids["rest:a"], None, None]
+    assert role == "admin"

@@ -34,7 +34,7 @@ def site(db_url, monkeypatch):
     monkeypatch.setenv("TRACKER_DB_URL", db_url)
     migrate.upgrade(db_url)
     store = Store(db_url)
-    Accounts(store).create("coord", PASSWORD)
+    Accounts(store).create("coord", PASSWORD, role="coordinator")
     save_conversation(db_url, SENDER, SAID)
     store.record_result(ConversationRef(SENDER, "rest"), PATIENT_B, audience="self")
     app = create_app()
@@ -42,6 +42,11 @@ def site(db_url, monkeypatch):
     yield app.test_client(), store
     if "staff_accounts" in app.extensions:
         app.extensions["staff_accounts"].store.engine.dispose()
+
+
+def public(store: Store, sender: str) -> str:
+    """The id staff pages know a conversation by."""
+    return store.find_conversation(sender).public_id
 
 
 def csrf(html: str) -> str:
@@ -61,14 +66,14 @@ def actions(store: Store) -> list[str]:
 
 
 def test_nothing_answers_without_a_session(site):
-    client, _ = site
-    for path in ("/staff/", f"/staff/conversations/{SENDER}", "/staff/summary"):
+    client, store = site
+    for path in ("/staff/", f"/staff/conversations/{public(store, SENDER)}", "/staff/summary"):
         response = client.get(path)
         assert response.status_code == 302
         assert "/staff/login" in response.headers["Location"]
         assert "Zara" not in response.get_data(as_text=True)
     assert client.get("/staff/export.csv").status_code == 401
-    assert client.post(f"/staff/conversations/{SENDER}/notes",
+    assert client.post(f"/staff/conversations/{public(store, SENDER)}/notes",
                        data={"text": "x"}).status_code == 401
 
 
@@ -79,7 +84,8 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_lands_on_the_list(site):
     cookie = response.headers["Set-Cookie"]
     assert "staff_session=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     page = client.get("/staff/").get_data(as_text=True)
-    assert SENDER in page and "Possible match" in page
+    assert public(store, SENDER) in page and "Possible match" in page
+    assert SENDER not in page
     assert actions(store)[-2:] == ["login", "view_list"]
 
 
@@ -88,10 +94,9 @@ def test_wrong_passwords_lock_the_account_even_for_the_right_one(site):
     assert sign_in(client, "wrong password!").status_code == 401
     assert sign_in(client, PASSWORD, "nobody").status_code == 401
     for _ in range(MAX_FAILURES - 1):
-        response = sign_in(client, "wrong password!")
-    assert "locked" in response.get_data(as_text=True)
+        sign_in(client, "wrong password!")
     locked = sign_in(client)
-    assert locked.status_code == 401 and "locked" in locked.get_data(as_text=True)
+    assert locked.status_code == 401
     assert client.get("/staff/").status_code == 302
     assert actions(store).count("login_failed") == MAX_FAILURES + 2
 
@@ -138,9 +143,11 @@ def test_filters_select_by_trial_verdict_review_and_text(site):
     store.record_result(ConversationRef("someone-else", "telegram"), {"diagnosis": "other"})
     sign_in(client)
 
+    senders = {public(store, s): s for s in (SENDER, "someone-else")}
+
     def listed(**query) -> set[str]:
         page = client.get("/staff/", query_string=query).get_data(as_text=True)
-        return set(re.findall(r"/staff/conversations/([\w-]+)", page))
+        return {senders[i] for i in re.findall(r"/staff/conversations/([0-9a-f]+)", page)}
 
     assert listed() == {SENDER, "someone-else"}
     assert listed(trial=B, verdict="possible_match") == {SENDER}
@@ -149,7 +156,7 @@ def test_filters_select_by_trial_verdict_review_and_text(site):
     assert listed(q="zara") == {SENDER}
     assert listed(q="nobody said this") == set()
     assert listed(reviewed="yes") == set()
-    store.mark_reviewed(SENDER, "staff:coord")
+    store.mark_reviewed(public(store, SENDER), "staff:coord")
     assert listed(reviewed="yes") == {SENDER}
     assert listed(contact="open") == set()
     store.record_contact_request(ConversationRef("someone-else", "telegram"))
@@ -178,7 +185,7 @@ def test_paging_walks_every_conversation_once(site):
     seen, url = [], "/staff/"
     while url:
         page = client.get(url).get_data(as_text=True)
-        seen += re.findall(r"/staff/conversations/([\w-]+)", page)
+        seen += re.findall(r"/staff/conversations/([0-9a-f]+)", page)
         found = re.search(r'rel="next" href="([^"]+)"', page)
         url = found.group(1).replace("&amp;", "&") if found else None
     assert len(seen) == len(set(seen)) == 60
@@ -187,8 +194,8 @@ def test_paging_walks_every_conversation_once(site):
 def test_the_conversation_page_shows_the_evidence_escaped(site):
     client, store = site
     sign_in(client)
-    page = client.get(f"/staff/conversations/{SENDER}").get_data(as_text=True)
-    assert "My name is Zara" in page
+    page = client.get(f"/staff/conversations/{public(store, SENDER)}").get_data(as_text=True)
+    assert "My name is Zara" in page and SENDER not in page
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     trial = next(t for t in load_trials() if t.nct_id == B)
     criterion = trial.criteria[0]
@@ -206,11 +213,11 @@ def _escaped(text: str) -> str:
 def test_review_actions_need_the_csrf_token_and_keep_the_patients_result(site):
     client, store = site
     sign_in(client)
-    page = client.get(f"/staff/conversations/{SENDER}").get_data(as_text=True)
+    base = f"/staff/conversations/{public(store, SENDER)}"
+    page = client.get(base).get_data(as_text=True)
     token = csrf(page)
-    base = f"/staff/conversations/{SENDER}"
     assert client.post(f"{base}/notes", data={"text": "call"}).status_code == 400
-    assert store.get_conversation(SENDER).notes == []
+    assert store.find_conversation(SENDER).notes == []
 
     assert client.post(f"{base}/notes", data={"text": "Call on Monday <b>",
                                               "csrf_token": token}).status_code == 302
@@ -225,7 +232,7 @@ def test_review_actions_need_the_csrf_token_and_keep_the_patients_result(site):
         "trial": B, "verdict": "not_a_match", "reason": "ECOG 3 on the phone",
         "csrf_token": token}).status_code == 302
 
-    conversation = store.get_conversation(SENDER)
+    conversation = store.find_conversation(SENDER)
     assert [n.text for n in conversation.notes] == ["Call on Monday <b>"]
     assert [t.tag for t in conversation.tags] == ["call", "priority"]
     assert conversation.review_status == "reviewed" and conversation.reviewed_by == "staff:coord"
@@ -248,11 +255,12 @@ def test_export_follows_the_filters_and_defuses_formulas(site):
                                                               "verdict": "possible_match"})
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [r["conversation"] for r in rows] == [SENDER]
+    assert [r["conversation"] for r in rows] == [public(store, SENDER)]
+    assert SENDER not in response.get_data(as_text=True)
     assert rows[0][f"{B} verdict"] == "possible_match"
     assert f'"diagnosis": "{PATIENT_B["diagnosis"]}"' in rows[0]["facts"]
     every = client.get("/staff/export.csv").get_data(as_text=True)
-    assert "'=cmd|calc" in every and "\n=cmd" not in every
+    assert "=cmd" not in every  # the sender id is not exported at all
     assert actions(store).count("export") == 2
 
 
@@ -284,11 +292,102 @@ def test_staff_pages_escape_whatever_was_typed(site, db_url, said, note, tag):
     save_conversation(db_url, sender, said + marker)
     store.record_result(ConversationRef(sender, "rest"), PATIENT_B)
     if note.strip():
-        store.add_note(sender, "staff:coord", note + marker)
-    store.set_tags(sender, [tag + marker[:20]], "staff:coord")
+        store.add_note(public(store, sender), "staff:coord", note + marker)
+    store.set_tags(public(store, sender), [tag + marker[:20]], "staff:coord")
     if client.get_cookie("staff_session", path="/staff") is None:
         sign_in(client)
-    for path in (f"/staff/conversations/{sender}", "/staff/"):
+    for path in (f"/staff/conversations/{public(store, sender)}", "/staff/"):
         page = client.get(path).get_data(as_text=True)
         assert "id=injected" not in page.replace("id=injected&gt;", "")
         assert "<b id" not in page
+
+
+ODD_SENDERS = ["rest:a/b", "rest:../../staff/export.csv", "rest:a%2Fb", "rest:with space",
+               "rest:患者 ü", "rest:a?b#c", "rest:.."]
+
+
+def test_any_sender_id_gets_a_working_staff_url_that_does_not_contain_it(site):
+    """Slashes, dots, escapes, spaces and unicode in the channel's id cannot break a staff
+    URL: staff URLs carry the public id only."""
+    client, store = site
+    for sender in ODD_SENDERS:
+        store.record_result(ConversationRef(sender, "rest"), PATIENT_B)
+    sign_in(client)
+    page = client.get("/staff/").get_data(as_text=True)
+    links = re.findall(r'href="(/staff/conversations/[^"]*)"', page)
+    assert len(links) == len(ODD_SENDERS) + 1
+    for sender in ODD_SENDERS:
+        link = f"/staff/conversations/{public(store, sender)}"
+        assert link in links
+        conversation_page = client.get(link)
+        assert conversation_page.status_code == 200
+        html = conversation_page.get_data(as_text=True)
+        assert public(store, sender) in html and sender.split(":", 1)[1] not in html
+        token = csrf(html)
+        assert client.post(f"{link}/notes", data={"text": "seen", "csrf_token": token}
+                           ).status_code == 302
+        assert [n.text for n in store.find_conversation(sender).notes] == ["seen"]
+    assert client.get("/staff/conversations/rest:a/b").status_code == 404
+    assert client.get("/staff/conversations/..%2F..").status_code == 404
+
+
+def test_a_search_for_the_public_id_finds_the_conversation_and_the_sender_id_does_not(site):
+    client, store = site
+    sign_in(client)
+
+    def listed(q: str) -> list[str]:
+        page = client.get("/staff/", query_string={"q": q}).get_data(as_text=True)
+        return re.findall(r"/staff/conversations/([0-9a-f]+)", page)
+
+    assert listed(public(store, SENDER)) == [public(store, SENDER)]
+    assert listed(SENDER) == []
+
+
+def test_every_staff_response_is_not_stored_and_cookies_are_secure_by_default(site):
+    client, store = site
+    login = client.get("/staff/login")
+    assert "Secure" in login.headers["Set-Cookie"]
+    signed_in = sign_in(client)
+    assert "Secure" in signed_in.headers["Set-Cookie"]
+    pages = [login, signed_in, client.get("/staff/"), client.get("/staff/export.csv"),
+             client.get(f"/staff/conversations/{public(store, SENDER)}"),
+             client.get("/staff/conversations/" + "0" * 20), client.get("/staff/nowhere")]
+    assert {p.status_code for p in pages} == {200, 302, 404}
+    for page in pages:
+        assert page.headers["Cache-Control"] == "no-store", page.request.path
+    assert "Strict-Transport-Security" not in pages[2].headers  # plain HTTP
+
+
+def test_plain_http_cookies_only_when_configured(site, monkeypatch):
+    monkeypatch.setenv("STAFF_COOKIE_SECURE", "false")
+    app = create_app()
+    response = app.test_client().get("/staff/login")
+    assert "Secure" not in response.headers["Set-Cookie"]
+
+
+def test_hsts_over_https_and_forwarded_headers_only_from_a_trusted_proxy(site, monkeypatch):
+    client, _ = site
+    https = client.get("/staff/login", base_url="https://staff.example.org")
+    assert https.headers["Strict-Transport-Security"].startswith("max-age=")
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    assert "Strict-Transport-Security" not in client.get("/staff/login",
+                                                        headers=forwarded).headers
+    monkeypatch.setenv("WEB_TRUSTED_PROXIES", "1")
+    behind_proxy = create_app().test_client()
+    assert "Strict-Transport-Security" in behind_proxy.get("/staff/login",
+                                                           headers=forwarded).headers
+
+
+def test_staff_see_deletions_that_are_not_finished_by_public_id_only(site):
+    client, store = site
+    from bot.storage import deletion
+
+    sign_in(client)
+    assert "not finished yet" not in client.get("/staff/").get_data(as_text=True)
+    deletion.record_pending(store, SENDER, "OperationalError")
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "1 patient request to delete their data is not finished yet" in page
+    assert public(store, SENDER) in page.split("not finished yet")[1].split("</section>")[0]
+    assert SENDER not in page
+    deletion.retry_pending(store)
+    assert "not finished yet" not in client.get("/staff/").get_data(as_text=True)

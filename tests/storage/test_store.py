@@ -20,6 +20,12 @@ def ref(sender: str = "alice", channel: str = "rest", started: datetime = T0) ->
     return ConversationRef(sender, channel, started)
 
 
+def pid(store: Store, sender: str) -> str:
+    """The public id staff know the conversation by."""
+    found = store.find_conversation(sender)
+    return found.public_id if found else "0" * 20
+
+
 def screened(store: Store, sender: str, facts: dict, channel: str = "rest",
              at: datetime = T0) -> int:
     store.record_consent(ref(sender, channel, at), True, now=at)
@@ -30,7 +36,7 @@ def screened(store: Store, sender: str, facts: dict, channel: str = "rest",
 
 def test_a_result_is_stored_with_facts_verdicts_criteria_and_data_version(store):
     screened(store, "alice", PATIENT_A)
-    conversation = store.get_conversation("alice")
+    conversation = store.find_conversation("alice")
     assert (conversation.channel, conversation.consent, conversation.audience) == (
         "rest", True, "self")
     assert conversation.started_at == T0 and conversation.consent_at == T0
@@ -51,7 +57,7 @@ def test_a_result_is_stored_with_facts_verdicts_criteria_and_data_version(store)
 def test_a_new_result_replaces_the_latest_and_keeps_the_history(store):
     screened(store, "alice", PATIENT_A)
     store.record_result(ref(), {**PATIENT_A, "age": 80}, "self", now=T0 + timedelta(hours=1))
-    conversation = store.get_conversation("alice")
+    conversation = store.find_conversation("alice")
     assert [r.is_latest for r in conversation.results] == [False, True]
     assert all(not t.is_latest for t in conversation.results[0].trials)
     assert store.latest_verdicts([conversation.id])[conversation.id][TRIAL_A] == "not_a_match"
@@ -60,7 +66,7 @@ def test_a_new_result_replaces_the_latest_and_keeps_the_history(store):
 
 def test_consent_refused_is_recorded_without_anything_else(store):
     store.record_consent(ref("carol"), False, now=T0)
-    conversation = store.get_conversation("carol")
+    conversation = store.find_conversation("carol")
     assert conversation.consent is False and conversation.results == []
     with pytest.raises(StorageError):
         store.record_consent(ref("carol"), "yes")  # type: ignore[arg-type]
@@ -70,22 +76,23 @@ def test_consent_refused_is_recorded_without_anything_else(store):
 
 def test_review_note_tags_and_override_leave_the_patients_result_unchanged(store):
     screened(store, "alice", PATIENT_A)
-    store.mark_reviewed("alice", "staff:wang", now=T0 + timedelta(days=1))
-    store.add_note("alice", "staff:wang", "Called, left a message.")
-    assert store.set_tags("alice", ["Call back", "lms", "  "], "staff:wang") == [
+    store.mark_reviewed(pid(store, "alice"), "staff:wang", now=T0 + timedelta(days=1))
+    store.add_note(pid(store, "alice"), "staff:wang", "Called, left a message.")
+    assert store.set_tags(pid(store, "alice"), ["Call back", "lms", "  "], "staff:wang") == [
         "call back", "lms"]
-    assert store.set_tags("alice", ["lms", "urgent"], "staff:li") == ["lms", "urgent"]
-    store.add_override("alice", TRIAL_A, "unclear", "Scan report says resectable.", "staff:li")
+    assert store.set_tags(pid(store, "alice"), ["lms", "urgent"], "staff:li") == ["lms", "urgent"]
+    store.add_override(pid(store, "alice"), TRIAL_A, "unclear", "Scan report says resectable.",
+                       "staff:li")
     with pytest.raises(StorageError):
-        store.add_override("alice", TRIAL_A, "eligible", "no", "staff:li")
+        store.add_override(pid(store, "alice"), TRIAL_A, "eligible", "no", "staff:li")
     with pytest.raises(StorageError):
-        store.add_override("alice", TRIAL_A, "unclear", "   ", "staff:li")
+        store.add_override(pid(store, "alice"), TRIAL_A, "unclear", "   ", "staff:li")
     with pytest.raises(StorageError):
-        store.add_override("alice", "NCT00000000", "unclear", "why", "staff:li")
+        store.add_override(pid(store, "alice"), "NCT00000000", "unclear", "why", "staff:li")
     with pytest.raises(StorageError):
-        store.add_note("nobody", "staff:li", "hello")
+        store.add_note(pid(store, "nobody"), "staff:li", "hello")
 
-    conversation = store.get_conversation("alice")
+    conversation = store.find_conversation("alice")
     assert conversation.review_status == "reviewed" and conversation.reviewed_by == "staff:wang"
     assert [n.text for n in conversation.notes] == ["Called, left a message."]
     assert [t.tag for t in conversation.tags] == ["lms", "urgent"]
@@ -94,29 +101,34 @@ def test_review_note_tags_and_override_leave_the_patients_result_unchanged(store
                                                                       "staff:li")
     # the patient's result is as it was
     assert store.latest_verdicts([conversation.id])[conversation.id][TRIAL_A] == "possible_match"
-    actions = [(e.actor, e.action, e.conversation) for e in store.audit_entries("alice")]
+    alice = pid(store, "alice")
+    actions = [(e.actor, e.action, e.conversation) for e in store.audit_entries(alice)]
     assert sorted(actions) == sorted([
-        ("staff:wang", "mark_reviewed", "alice"), ("staff:wang", "add_note", "alice"),
-        ("staff:wang", "set_tags", "alice"), ("staff:li", "set_tags", "alice"),
-        ("staff:li", "override_verdict", "alice")])
-    store.mark_reviewed("alice", "staff:li", reviewed=False)
-    assert store.get_conversation("alice").review_status == "new"
+        ("staff:wang", "mark_reviewed", alice), ("staff:wang", "add_note", alice),
+        ("staff:wang", "set_tags", alice), ("staff:li", "set_tags", alice),
+        ("staff:li", "override_verdict", alice)])
+    store.mark_reviewed(pid(store, "alice"), "staff:li", reviewed=False)
+    assert store.find_conversation("alice").review_status == "new"
 
 
 def test_contact_requests(store):
     store.record_contact_request(ref("dave", "socketio"), now=T0)
-    conversation = store.get_conversation("dave")
+    conversation = store.find_conversation("dave")
     [request] = conversation.contact_requests
     assert (request.status, request.channel, conversation.consent) == ("open", "socketio", None)
-    store.close_contact_request(request.id, "staff:li")
-    assert store.get_conversation("dave").contact_requests[0].status == "done"
+    with pytest.raises(StorageError):  # another conversation's page cannot close it
+        store.close_contact_request(request.id, "staff:li", "0" * 20)
+    store.close_contact_request(request.id, "staff:li", conversation.public_id)
+    assert store.find_conversation("dave").contact_requests[0].status == "done"
 
 
 def test_staff_views_are_audited(store):
-    store.audit("staff:li", "view", "alice", now=T0)
+    screened(store, "alice", PATIENT_A)
+    store.audit("staff:li", "view", pid(store, "alice"), now=T0)
     store.audit("staff:li", "export", None, {"filters": {"verdict": "possible_match"}, "rows": 3})
     entries = store.audit_entries()
-    assert [(e.action, e.conversation) for e in entries] == [("export", None), ("view", "alice")]
+    assert [(e.action, e.conversation) for e in entries][:2] == [
+        ("export", None), ("view", pid(store, "alice"))]
     assert entries[0].detail == {"filters": {"verdict": "possible_match"}, "rows": 3}
     assert entries[1].at == T0
 
@@ -126,7 +138,7 @@ def test_the_staff_list_filters_and_pages(store):
         facts = PATIENT_A if i % 3 else PATIENT_B
         channel = "telegram" if i % 2 else "socketio"
         screened(store, f"p{i:02}", facts, channel, T0 + timedelta(days=i))
-    store.mark_reviewed("p03", "staff:li")
+    store.mark_reviewed(pid(store, "p03"), "staff:li")
 
     def senders(limit: int = 50, after=None, **filters) -> list[str]:
         rows = store.list_conversations(ConversationFilter(**filters), limit, after)
@@ -155,25 +167,30 @@ def test_delete_removes_the_conversation_everywhere_and_audits_only_that_it_happ
     save_conversation(db_url, "bob", "I have osteosarcoma")
     screened(store, "alice", PATIENT_A)
     screened(store, "bob", PATIENT_B)
-    conversation_id = store.get_conversation("alice").id
-    store.add_note("alice", "staff:li", "Call on Monday")
-    store.set_tags("alice", ["call"], "staff:li")
-    store.add_override("alice", TRIAL_A, "unclear", "check scans", "staff:li")
+    conversation_id = store.find_conversation("alice").id
+    store.add_note(pid(store, "alice"), "staff:li", "Call on Monday")
+    store.set_tags(pid(store, "alice"), ["call-back-soon"], "staff:li")
+    store.add_override(pid(store, "alice"), TRIAL_A, "unclear", "check scans", "staff:li")
     store.record_contact_request(ref("alice"))
-    store.audit("staff:li", "view", "alice")
+    alice = pid(store, "alice")
+    store.audit("staff:li", "view", alice)
 
     deleted = store.delete_conversation("alice", "cli:admin")
+
+    # no staff text (note, tag, reason) and no id of it is left anywhere, audit log included
+    for left in ("Call on Monday", "call-back-soon", "check scans", alice):
+        assert rows_mentioning(db_url, left) == [], left
 
     assert deleted.conversation and deleted.events == 4
     assert event_rows(db_url, "alice") == []
     assert rows_mentioning(db_url, "alice", conversation_id) == []
-    assert store.get_conversation("alice") is None
+    assert store.find_conversation("alice") is None
     deletion = store.audit_entries()[0]
     assert (deletion.actor, deletion.action, deletion.conversation, deletion.detail) == (
         "cli:admin", "delete_conversation", None, None)
     # nobody else's data
     assert len(event_rows(db_url, "bob")) == 4
-    assert store.get_conversation("bob").results
+    assert store.find_conversation("bob").results
 
 
 def test_purge_deletes_old_conversations_from_both_stores(store, db_url):
@@ -187,17 +204,19 @@ def test_purge_deletes_old_conversations_from_both_stores(store, db_url):
     # recorded long ago, but the patient came back: kept
     screened(store, "returned", PATIENT_A, at=old)
     save_conversation(db_url, "returned", "I'm back", recent)
-    store.audit("staff:li", "view", "old-1", now=old)
+    old_1 = pid(store, "old-1")
+    store.audit("staff:li", "view", old_1, now=old)
 
     purged = store.purge(30, "cli:admin", now=now)
+    assert rows_mentioning(db_url, old_1) == []
 
     assert (purged.conversations, purged.events) == (4, 12)
     remaining = {sender for sender, _ in event_rows(db_url)}
     assert remaining == {"new-1", "returned"}
     for sender in ("old-1", "old-2", "old-events-only", "old-project-only"):
-        assert store.get_conversation(sender) is None
+        assert store.find_conversation(sender) is None
         assert rows_mentioning(db_url, sender) == []
-    assert store.get_conversation("new-1") and store.get_conversation("returned")
+    assert store.find_conversation("new-1") and store.find_conversation("returned")
     entry = store.audit_entries()[0]
     assert (entry.actor, entry.action, entry.conversation) == ("cli:admin", "purge", None)
     assert entry.detail == {"older_than_days": 30, "conversations": 4, "events": 12}
@@ -216,11 +235,11 @@ def test_the_tracker_store_can_live_in_another_database(tmp_path):
     save_conversation(tracker, "alice", "I have leiomyosarcoma", T0)
     screened(store, "alice", PATIENT_A)
     assert store.delete_conversation("alice", "cli:admin").events == 4
-    assert event_rows(tracker) == [] and store.get_conversation("alice") is None
+    assert event_rows(tracker) == [] and store.find_conversation("alice") is None
     save_conversation(tracker, "bob", "I have leiomyosarcoma", T0)
     screened(store, "bob", PATIENT_A)
     assert store.purge(30, "cli:admin", now=T0 + timedelta(days=31)).events == 4
-    assert event_rows(tracker) == [] and store.get_conversation("bob") is None
+    assert event_rows(tracker) == [] and store.find_conversation("bob") is None
 
 
 def test_conversation_ref_from_rasa_events():

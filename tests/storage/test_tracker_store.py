@@ -1,5 +1,6 @@
-"""The Rasa server's tracker store: Rasa's SQLTrackerStore, except that the turn which ran
-action_delete_data deletes the conversation's events instead of saving them."""
+"""The Rasa server's tracker store: Rasa's SQLTrackerStore, except that it never writes back a
+conversation being deleted: not the turn in which the action server deleted it (which would
+bring every deleted event back), and no turn of one whose deletion is pending."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
-    AllSlotsReset,
     BotUttered,
-    Restarted,
     SlotSet,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.storage import db
-from rasa_extensions.tracker_store import PrivacySQLTrackerStore, deletion_requested
+from bot.storage import db, deletion, migrate
+from bot.storage.store import Store
+from rasa_extensions.tracker_store import (
+    PrivacySQLTrackerStore,
+    deletion_completed,
+    deletion_pending,
+)
 from tests.servers import ROOT
 
 SECRET = "I have myxofibrosarcoma and my name is Zebulon"
@@ -41,10 +45,25 @@ def first_turn() -> list:
 
 
 def delete_turn() -> list:
-    return [user("delete my data", "delete_data"), ActionExecuted("action_delete_data"),
-            BotUttered("Your answers in this chat have been deleted."), AllSlotsReset(),
-            Restarted(), ActionExecuted("action_deactivate_loop"),
+    """The turn whose YES the action server acted on: it deleted the conversation."""
+    return [user("YES", "affirm"), ActionExecuted("screening_form"),
+            BotUttered("Your answers in this chat have been deleted."),
+            SlotSet("data_deleted", True), SlotSet("paused", True),
             ActionExecuted("action_listen")]
+
+
+def failed_turn() -> list:
+    """The turn whose deletion failed: marked pending, to be retried."""
+    return [user("YES", "affirm"), ActionExecuted("screening_form"),
+            BotUttered("Sorry, I could not delete your answers just now."),
+            SlotSet("deletion_pending", True), SlotSet("paused", True),
+            ActionExecuted("action_listen")]
+
+
+def action_server_deletes(url: str, sender: str) -> None:
+    """What the action server does on YES (bot/storage/deletion.py)."""
+    migrate.upgrade(url)
+    deletion.delete_conversation(Store(url), sender, "patient")
 
 
 def tracker(domain: Domain, sender: str, events: list) -> DialogueStateTracker:
@@ -66,10 +85,11 @@ async def test_it_saves_and_loads_like_rasas_store(db_url, domain):
     assert loaded.get_slot("diagnosis") == "ups"
 
 
-async def test_the_deletion_turn_deletes_every_event_instead_of_saving(db_url, domain):
+async def test_the_deletion_turn_is_not_saved_so_nothing_comes_back(db_url, domain):
     store = PrivacySQLTrackerStore(domain, host=db_url)
     await store.save(tracker(domain, "alice", first_turn()))
     await store.save(tracker(domain, "bob", first_turn()))
+    action_server_deletes(db_url, "alice")
     await store.save(tracker(domain, "alice", first_turn() + delete_turn()))
     assert stored(db_url, "alice") == []
     assert await store.retrieve("alice") is None  # the next message starts a new conversation
@@ -89,6 +109,7 @@ async def test_on_sqlite_the_deleted_text_is_gone_from_the_files(tmp_path, domai
         await store.save(tracker(domain, "bob", [ActionExecuted("action_listen"),
                                                  user("hello")]))
         assert b"Zebulon" in _file_bytes(tmp_path)
+        action_server_deletes(url, "alice")
         await store.save(tracker(domain, "alice", first_turn() + delete_turn()))
         assert b"Zebulon" not in _file_bytes(tmp_path)
     assert len(stored(url, "bob")) == 2
@@ -100,6 +121,8 @@ def _file_bytes(folder) -> bytes:
 
 async def test_after_the_deletion_a_new_conversation_is_saved_normally(db_url, domain):
     store = PrivacySQLTrackerStore(domain, host=db_url)
+    await store.save(tracker(domain, "alice", first_turn()))
+    action_server_deletes(db_url, "alice")
     await store.save(tracker(domain, "alice", first_turn() + delete_turn()))
     await store.save(tracker(domain, "alice", [ActionExecuted("action_listen"), user("hello")]))
     rows = stored(db_url, "alice")
@@ -116,9 +139,30 @@ async def test_rasas_own_store_would_bring_deleted_rows_back(db_url, domain):
     assert any(SECRET in row for row in stored(db_url, "alice"))
 
 
-def test_only_a_deletion_in_the_latest_turn_counts(domain):
-    assert deletion_requested(tracker(domain, "a", first_turn() + delete_turn()))
-    assert not deletion_requested(tracker(domain, "a", first_turn()))
+async def test_a_failed_deletion_is_saved_once_then_nothing_more_until_it_is_done(
+    db_url, domain
+):
+    """The failing turn keeps its mark (the retry finds it); later turns are not saved, so a
+    retry running while one is in flight cannot be undone by that turn's save."""
+    store = PrivacySQLTrackerStore(domain, host=db_url)
+    history = first_turn() + failed_turn()
+    await store.save(tracker(domain, "alice", history))
+    assert len(stored(db_url, "alice")) == len(history)
+    assert deletion._pending_in_events(Store(db_url)) == {"alice"}
+    migrate.upgrade(db_url)
+    deletion.retry_pending(Store(db_url), scan_events=True)  # the scheduler, meanwhile
+    later = [*history, user("hello again", "greet"), ActionExecuted("action_start"),
+             BotUttered("Still waiting to be deleted."), ActionExecuted("action_listen")]
+    await store.save(tracker(domain, "alice", later))
+    assert stored(db_url, "alice") == []
+
+
+def test_only_this_turns_deletion_counts_and_a_pending_one_from_before(domain):
+    assert deletion_completed(tracker(domain, "a", first_turn() + delete_turn()))
+    assert not deletion_completed(tracker(domain, "a", first_turn()))
     later = first_turn() + delete_turn() + [user("hello", "greet"),
                                             ActionExecuted("action_start")]
-    assert not deletion_requested(tracker(domain, "a", later))
+    assert not deletion_completed(tracker(domain, "a", later))
+    assert not deletion_pending(tracker(domain, "a", first_turn() + failed_turn()))
+    assert deletion_pending(tracker(domain, "a", first_turn() + failed_turn() + [
+        user("hello", "greet")]))

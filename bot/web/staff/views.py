@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -28,17 +29,27 @@ from flask import (
 )
 
 from bot.engine import VERDICTS
+from bot.storage import deletion
 from bot.storage.models import utcnow
 from bot.storage.store import ConversationFilter, StorageError
-from bot.web.staff import auth, present
+from bot.web.staff import admin, auth, present, roles
 from bot.web.staff.auth import accounts, actor
 
 PAGE_SIZE = 50
+#: What a conversation's public id looks like (bot.storage.models.new_public_id); anything
+#: else in a staff URL is answered 404 without a query.
+PUBLIC_ID = re.compile(r"[0-9a-f]{20}")
 CHANNELS = ("socketio", "rest", "telegram", "facebook", "twilio", "wechat")
 SUMMARY_WEEKS = 26
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../templates")
 auth.register(blueprint)
+admin.register(blueprint)
+
+
+@blueprint.context_processor
+def _permissions() -> dict:
+    return {"can": roles.can}
 
 
 def store():
@@ -63,7 +74,7 @@ def conversations() -> Response | str:
                             after=present.page_token(rows[-1]))
     return render_template("staff/list.html", **_list_context(), query=query, rows=rows,
                            latest=verdicts, next_page=next_page, filter_args=filter_args,
-                           error=None)
+                           error=None, pending=deletion.pending_deletions(store()))
 
 
 def _list_context() -> dict:
@@ -82,66 +93,71 @@ DONE = {
 }
 
 
-@blueprint.get("/conversations/<path:sender_id>")
-def conversation(sender_id: str) -> str:
-    return _conversation_page(sender_id, done=DONE.get(request.args.get("done", "")))
+@blueprint.get("/conversations/<public_id>")
+def conversation(public_id: str) -> str:
+    return _conversation_page(public_id, done=DONE.get(request.args.get("done", "")))
 
 
-def _conversation_page(sender_id: str, done: str | None = None, error: str | None = None,
+def _conversation_page(public_id: str, done: str | None = None, error: str | None = None,
                        status: int = 200) -> tuple[str, int]:
-    found = store().get_conversation(sender_id)
+    found = store().get_conversation(public_id) if PUBLIC_ID.fullmatch(public_id) else None
     if found is None:
         abort(404, "No conversation with that id (it may have been deleted).")
-    store().audit(actor(), "view_conversation", sender_id)
+    store().audit(actor(), "view_conversation", public_id)
     latest = found.results[-1] if found.results else None
     return render_template(
         "staff/conversation.html", conversation=found, words=present.words(),
         staff=g.staff, verdicts=VERDICTS, done=done, error=error,
-        turns=present.transcript(store().transcript_events(sender_id)),
+        turns=present.transcript(store().transcript_events(found.sender_id)),
         facts=present.facts_in_words(latest.facts) if latest else [],
         trials=present.trial_views(latest.trials, found.overrides) if latest else [],
         result_count=len(found.results),
     ), status
 
 
-@blueprint.post("/conversations/<path:sender_id>/review")
-def review(sender_id: str) -> Response:
+@blueprint.post("/conversations/<public_id>/review")
+def review(public_id: str) -> Response:
+    roles.require("review")
     reviewed = request.form.get("reviewed") != "no"
-    return _change(sender_id, lambda: store().mark_reviewed(sender_id, actor(), reviewed),
+    return _change(public_id, lambda: store().mark_reviewed(public_id, actor(), reviewed),
                    "reviewed" if reviewed else "unreviewed")
 
 
-@blueprint.post("/conversations/<path:sender_id>/notes")
-def add_note(sender_id: str) -> Response:
+@blueprint.post("/conversations/<public_id>/notes")
+def add_note(public_id: str) -> Response:
+    roles.require("review")
     text = request.form.get("text", "")
     if len(text) > 10_000:
-        return _conversation_page(sender_id, error="Not saved: a note has at most 10,000 "
+        return _conversation_page(public_id, error="Not saved: a note has at most 10,000 "
                                   "characters.", status=400)
-    return _change(sender_id, lambda: store().add_note(sender_id, actor(), text), "note")
+    return _change(public_id, lambda: store().add_note(public_id, actor(), text), "note")
 
 
-@blueprint.post("/conversations/<path:sender_id>/tags")
-def set_tags(sender_id: str) -> Response:
+@blueprint.post("/conversations/<public_id>/tags")
+def set_tags(public_id: str) -> Response:
+    roles.require("review")
     tags = request.form.get("tags", "").split(",")
-    return _change(sender_id, lambda: store().set_tags(sender_id, tags, actor()), "tags")
+    return _change(public_id, lambda: store().set_tags(public_id, tags, actor()), "tags")
 
 
-@blueprint.post("/conversations/<path:sender_id>/override")
-def override(sender_id: str) -> Response:
+@blueprint.post("/conversations/<public_id>/override")
+def override(public_id: str) -> Response:
+    roles.require("override")
     form = request.form
-    return _change(sender_id, lambda: store().add_override(
-        sender_id, form.get("trial", ""), form.get("verdict", ""), form.get("reason", ""),
+    return _change(public_id, lambda: store().add_override(
+        public_id, form.get("trial", ""), form.get("verdict", ""), form.get("reason", ""),
         actor()), "override")
 
 
 @blueprint.post("/contact-requests/<int:request_id>/done")
 def close_contact_request(request_id: int) -> Response:
-    sender_id = request.form.get("sender_id", "")
-    return _change(sender_id, lambda: store().close_contact_request(request_id, actor()),
-                   "contact")
+    roles.require("review")
+    public_id = request.form.get("conversation", "")
+    return _change(public_id, lambda: store().close_contact_request(request_id, actor(),
+                                                                    public_id), "contact")
 
 
-def _change(sender_id: str, operation: Callable[[], object], done: str) -> Response | tuple:
+def _change(public_id: str, operation: Callable[[], object], done: str) -> Response | tuple:
     """Run a review action; then back to the page saying it was saved (redirect, so a reload
     does not repeat it), or the page again saying what was wrong and keeping nothing."""
     try:
@@ -149,20 +165,39 @@ def _change(sender_id: str, operation: Callable[[], object], done: str) -> Respo
     except StorageError as error:
         if str(error) == "no such conversation":
             abort(404, "No conversation with that id (it may have been deleted).")
-        return _conversation_page(sender_id, error=f"Not saved: {error}.", status=400)
-    return redirect(url_for("staff.conversation", sender_id=sender_id, done=done))
+        return _conversation_page(public_id, error=f"Not saved: {error}.", status=400)
+    return redirect(url_for("staff.conversation", public_id=public_id, done=done))
 
 
 @blueprint.get("/export.csv")
 def export() -> Response:
+    """The CSV of the list's filters. Audited before the first row (so an export is never
+    unrecorded), and the entry gets the number of rows sent once the last one is out (or
+    the download stopped: then complete is false)."""
+    roles.require("export")
     try:
         query = present.parse_list_query(request.args)
     except StorageError as error:
         abort(400, str(error))
-    store().audit(actor(), "export", None, present.filter_detail(query))
+    detail = present.filter_detail(query)
+    entry = store().audit(actor(), "export", None, {**detail, "rows": None})
     name = f"screening-results-{utcnow():%Y%m%d-%H%M}.csv"
-    return Response(stream_with_context(_csv_rows(query.filters)), mimetype="text/csv",
+    return Response(stream_with_context(_counted(_csv_rows(query.filters), entry, detail)),
+                    mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _counted(lines: Iterator[str], entry: int, detail: dict) -> Iterator[str]:
+    """The lines, then the audit entry updated with how many data rows went out."""
+    sent, complete = -1, False  # the header is not a row
+    try:
+        for line in lines:
+            yield line
+            sent += 1
+        complete = True
+    finally:
+        store().set_audit_detail(entry, {**detail, "rows": max(sent, 0),
+                                         "complete": complete})
 
 
 EXPORT_COLUMNS = ["conversation", "started_at", "channel", "audience", "consent", "reviewed",
@@ -181,7 +216,7 @@ def _csv_rows(filters: ConversationFilter) -> Iterator[str]:
             overrides = {o.nct_id: o.verdict for o in row.overrides}
             latest = results[row.id]
             yield _csv_line([
-                row.sender_id, row.started_at.isoformat(), row.channel, row.audience or "",
+                row.public_id, row.started_at.isoformat(), row.channel, row.audience or "",
                 {True: "yes", False: "no"}.get(row.consent, ""), row.review_status,
                 row.reviewed_by or "", " ".join(t.tag for t in row.tags),
                 "yes" if row.contact_requests else "no",

@@ -1,0 +1,272 @@
+"""Deleting conversations: the one path every deletion takes.
+
+A patient's 'delete my data' (bot/storage/hooks.py, from the action server), the command line
+(`python -m bot.storage delete`), retention (`purge`, the daily run) and the retry of a
+deletion that failed all come here. One conversation's deletion removes, in one transaction
+when the tracker store shares the database:
+
+- its events in Rasa's tracker store (every session);
+- its rows in the project's tables (results, notes, tags, overrides, contact requests);
+- its public id from every audit entry (the entries stay, naming no conversation; their
+  details hold ids and counts, never note or tag text), and its pending-deletion row;
+
+then the audit log gets one entry saying that a deletion happened, naming no conversation,
+and the steps after a deletion run (`_after_deletion`). The Rasa server does not delete
+anything: it only does not save the turn in which the deletion completed, and never saves a
+conversation whose deletion is pending (rasa_extensions/tracker_store.py), so that deleted
+events cannot come back.
+
+A patient's deletion that fails (the database unreachable or too slow) is recorded here
+(`record_pending`, best effort) and in the conversation itself (the `deletion_pending` slot,
+which the Rasa server saves), and retried by the web server's scheduler (`retry_pending`,
+bot/storage/retention.py) until it is done. Staff see the pending ones on the list page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.identity import WEB, namespace_of
+from bot.storage import web_sessions
+from bot.storage.models import AuditEntry, Conversation, PendingDeletion, utcnow
+from bot.storage.store import BATCH, CHILDREN, EVENTS, Deleted, Purged, StorageError, Store
+
+logger = logging.getLogger(__name__)
+#: The slots a patient deletion sets in the conversation (domain.yml): it failed and waits
+#: for the retry; it completed in this turn (rasa_extensions/tracker_store.py reads both).
+PENDING_SLOT = "deletion_pending"
+DELETED_SLOT = "data_deleted"
+
+
+@dataclass(frozen=True)
+class Retried:
+    done: int
+    still_pending: int
+
+
+def delete_conversation(store: Store, sender_id: str, actor: str,
+                        now: datetime | None = None) -> Deleted:
+    """Delete everything about one conversation (see the module's docstring)."""
+    now = now or utcnow()
+    with store.session() as session:
+        found = _delete_senders(session, [sender_id])
+        events = _delete_events(store, [sender_id], session) if store.shared_database else 0
+        session.add(AuditEntry(at=now, actor=actor, action="delete_conversation"))
+    if not store.shared_database:
+        events = _delete_events(store, [sender_id], None)
+    _clear_wal(store)
+    _after_deletion(store, [sender_id])
+    return Deleted(found > 0, events)
+
+
+def purge(store: Store, older_than_days: int, actor: str,
+          now: datetime | None = None) -> Purged:
+    """Retention: delete every conversation whose latest activity (tracker event or recorded
+    patient activity) is more than `older_than_days` days old, from the tracker store and the
+    project's tables, in batches; audit-logs that a purge happened and how many it deleted."""
+    if not isinstance(older_than_days, int) or older_than_days < 1:
+        raise StorageError("older_than_days must be a whole number of days, at least 1")
+    now = now or utcnow()
+    senders = _expired_senders(store, now - timedelta(days=older_than_days))
+    conversations = events = 0
+    try:
+        for batch in _chunks(sorted(senders), BATCH):
+            with store.session() as session:
+                _delete_senders(session, batch)
+                if store.shared_database:
+                    events += _delete_events(store, batch, session)
+            if not store.shared_database:
+                events += _delete_events(store, batch, None)
+            _after_deletion(store, batch)
+            conversations += len(batch)
+    except Exception:
+        with contextlib.suppress(Exception):  # best effort: the first error matters
+            _audit_purge(store, actor, now, older_than_days, conversations, events, False)
+        raise
+    _audit_purge(store, actor, now, older_than_days, conversations, events, True)
+    _clear_wal(store)
+    return Purged(conversations, events)
+
+
+def _after_deletion(store: Store, sender_ids: Sequence[str]) -> None:
+    """--- POST-DELETION STEPS: the one place for what must follow a deletion. ---
+
+    Runs after the conversations' data is gone (committed), for a patient's deletion, the
+    command line, a retry and retention alike. Each step is idempotent (a retry runs it
+    again) and logs no patient text; a step that fails is logged and does not undo the
+    deletion.
+
+    - The website's session id is revoked (bot/storage/web_sessions.py): a copy of its id and
+      proof taken before reaches nothing afterwards.
+    """
+    for sender_id in sender_ids:
+        if namespace_of(sender_id) != WEB:
+            continue
+        try:
+            web_sessions.revoke(sender_id, url=store.url)
+        except sa.exc.SQLAlchemyError as error:
+            logger.warning("revoking a website session after a deletion failed (%s)",
+                           type(error).__name__)
+
+
+# --- deletions that failed ------------------------------------------------------------------
+
+
+def record_pending(store: Store, sender_id: str, error: str,
+                   now: datetime | None = None) -> bool:
+    """Remember a patient's deletion that failed, for the retry; False when even this could
+    not be written (the conversation's own `deletion_pending` slot is the other record)."""
+    now = now or utcnow()
+    try:
+        with store.session() as session:
+            row = session.get(PendingDeletion, sender_id)
+            if row is None:
+                public_id = session.execute(sa.select(Conversation.public_id).where(
+                    Conversation.sender_id == sender_id)).scalar_one_or_none()
+                row = PendingDeletion(sender_id=sender_id, public_id=public_id,
+                                      requested_at=now, attempts=0)
+                session.add(row)
+            row.attempts, row.last_attempt_at, row.last_error = row.attempts + 1, now, error
+        return True
+    except Exception as failure:  # the database is what failed: say so, do not raise
+        logger.error("storage: could not record a pending deletion (%s)", type(failure).__name__)
+        return False
+
+
+def retry_pending(store: Store, now: datetime | None = None,
+                  scan_events: bool = False) -> Retried:
+    """Carry out every pending deletion: the recorded ones, and with `scan_events` also any
+    conversation whose own events say a deletion is pending (its record may never have been
+    written). A failure is counted on its row and tried again next time."""
+    now = now or utcnow()
+    senders = set(_recorded_pending(store))
+    if scan_events:
+        senders |= _pending_in_events(store)
+    done = failed = 0
+    for sender_id in sorted(senders):
+        try:
+            delete_conversation(store, sender_id, "retention:retry", now)
+            done += 1
+        except Exception as failure:
+            failed += 1
+            record_pending(store, sender_id, type(failure).__name__[:128], now)
+    if done or failed:
+        logger.info("pending deletions: %d done, %d still pending", done, failed)
+    return Retried(done, failed)
+
+
+def pending_deletions(store: Store) -> list[PendingDeletion]:
+    """The deletions still waiting, oldest first (the staff list's notice)."""
+    with store.session() as session:
+        return list(session.execute(
+            sa.select(PendingDeletion).order_by(PendingDeletion.requested_at)).scalars())
+
+
+def _recorded_pending(store: Store) -> list[str]:
+    with store.session() as session:
+        return list(session.execute(sa.select(PendingDeletion.sender_id)).scalars())
+
+
+def _pending_in_events(store: Store) -> set[str]:
+    """Senders with a `deletion_pending: true` slot event in the tracker store."""
+    if not store._has_events_table():
+        return set()
+    query = (sa.select(EVENTS.c.sender_id, EVENTS.c.data)
+             .where(EVENTS.c.type_name == "slot",
+                    EVENTS.c.data.like(f'%"{PENDING_SLOT}"%')))
+    found = set()
+    with store.tracker_engine.connect() as connection:
+        for sender_id, data in connection.execute(query):
+            with contextlib.suppress(ValueError, AttributeError):
+                event = json.loads(data)
+                if event.get("name") == PENDING_SLOT and event.get("value") is True:
+                    found.add(sender_id)
+    return found
+
+
+# --- the statements ---------------------------------------------------------------------------
+
+
+def _delete_events(store: Store, senders: Sequence[str], session: Session | None) -> int:
+    """Delete the senders' tracker-store events: in the project's transaction (`session`)
+    when the tracker store shares the database, else in a transaction of its own, after the
+    project's rows (so that a failure there still lets the retry be recorded, and the
+    conversation's events, with its pending mark, are still there to find)."""
+    if not store._has_events_table():
+        return 0
+    statement = sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(list(senders)))
+    if session is not None:
+        return session.execute(statement).rowcount or 0
+    with store.tracker_engine.begin() as connection:
+        return connection.execute(statement).rowcount or 0
+
+
+def _delete_senders(session: Session, senders: Sequence[str]) -> int:
+    """The senders' project rows, their public ids in the audit log, their pending rows."""
+    rows = session.execute(
+        sa.select(Conversation.id, Conversation.public_id)
+        .where(Conversation.sender_id.in_(list(senders)))
+    ).all()
+    ids, public_ids = [row.id for row in rows], [row.public_id for row in rows]
+    if ids:
+        for model in CHILDREN:
+            session.execute(sa.delete(model).where(model.conversation_id.in_(ids)))
+        session.execute(sa.delete(Conversation).where(Conversation.id.in_(ids)))
+        session.execute(
+            sa.update(AuditEntry).where(AuditEntry.conversation.in_(public_ids))
+            .values(conversation=None)
+        )
+    session.execute(sa.delete(PendingDeletion).where(
+        PendingDeletion.sender_id.in_(list(senders))))
+    return len(ids)
+
+
+def _expired_senders(store: Store, cutoff: datetime) -> set[str]:
+    """Senders with no tracker event and no recorded activity since `cutoff`."""
+    with store.session() as session:
+        recorded = dict(session.execute(
+            sa.select(Conversation.sender_id, Conversation.last_activity_at)
+        ).all())
+    old_recorded = {s for s, at in recorded.items() if at < cutoff}
+    if not store._has_events_table():
+        return old_recorded
+    stamp = cutoff.timestamp()
+    with store.tracker_engine.connect() as connection:
+        last_event = dict(connection.execute(
+            sa.select(EVENTS.c.sender_id, sa.func.max(EVENTS.c.timestamp))
+            .group_by(EVENTS.c.sender_id)
+        ).all())
+    expired = {s for s, at in last_event.items() if at is not None and at < stamp}
+    expired = {s for s in expired if s not in recorded or s in old_recorded}
+    # a conversation recorded long ago whose patient came back keeps everything
+    return expired | {s for s in old_recorded if s not in last_event}
+
+
+def _audit_purge(store: Store, actor: str, now: datetime, days: int, conversations: int,
+                 events: int, complete: bool) -> None:
+    detail = {"older_than_days": days, "conversations": conversations, "events": events}
+    store.audit(actor, "purge" if complete else "purge_incomplete", None, detail, now)
+
+
+def _clear_wal(store: Store) -> None:
+    """SQLite's write-ahead log keeps the pages as they were before a deletion: fold it into
+    the file (whose deleted rows secure_delete has zeroed) and empty it."""
+    for sql_engine in {store.engine, store.tracker_engine}:
+        if sql_engine.dialect.name == "sqlite":
+            with sql_engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk

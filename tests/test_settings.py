@@ -1,0 +1,41 @@
+"""Settings that decide the staff pages' cookies, proxies and retention, and how `make run`
+picks plain-HTTP cookies for a web server only this machine can reach."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import load_settings
+from scripts.run import is_loopback
+
+
+def test_staff_cookies_are_secure_unless_turned_off(monkeypatch):
+    monkeypatch.delenv("STAFF_COOKIE_SECURE", raising=False)
+    assert load_settings().staff_cookie_secure is True
+    monkeypatch.setenv("STAFF_COOKIE_SECURE", "false")
+    assert load_settings().staff_cookie_secure is False
+    monkeypatch.setenv("STAFF_COOKIE_SECURE", "auto")
+    with pytest.raises(SystemExit, match="STAFF_COOKIE_SECURE"):
+        load_settings()
+
+
+def test_retention_and_proxy_settings(monkeypatch):
+    for name in ("RETENTION_DAYS", "AUDIT_RETENTION_DAYS", "WEB_TRUSTED_PROXIES",
+                 "RETENTION_AUTO"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert (settings.retention_days, settings.audit_retention_days) == (365, 2190)
+    assert settings.web_trusted_proxies == 0 and settings.retention_auto is True
+    monkeypatch.setenv("WEB_TRUSTED_PROXIES", "1")
+    monkeypatch.setenv("RETENTION_AUTO", "false")
+    assert load_settings().web_trusted_proxies == 1 and not load_settings().retention_auto
+    monkeypatch.setenv("RETENTION_DAYS", "0")
+    with pytest.raises(SystemExit, match="RETENTION_DAYS"):
+        load_settings()
+
+
+@pytest.mark.parametrize("host, loopback", [
+    ("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.0.0.2", True),
+    ("0.0.0.0", False), ("10.0.0.5", False), ("chat.example.org", False), ("::", False)])
+def test_make_run_uses_plain_http_cookies_only_on_loopback(host, loopback):
+    assert is_loopback(host) is loopback
