@@ -60,13 +60,11 @@ class Fact:
     sensitive: bool = False
     order: int = 0
 
-    def question(self, audience: str = "self", persons: Mapping[str, str] | None = None) -> str:
+    def question(self, audience: str = "self", persons: Mapping[str, Any] | None = None) -> str:
         """The question worded for who the chat is about ('self', 'child' or 'other')."""
         if audience == "self":
             return self.ask_self
-        person = (persons or {}).get(audience, "the patient")
-        text = self.ask_proxy.replace("{person}", person)
-        return text[0].upper() + text[1:]
+        return for_person(self.ask_proxy, audience, persons)
 
     def choices(self, audience: str = "self") -> tuple[Option, ...]:
         """Answer buttons: the allowed values, then 'not sure' / 'prefer not to say'."""
@@ -111,10 +109,25 @@ class Fact:
         return str(value)
 
 
+def for_person(template: str, audience: str, persons: Mapping[str, Any] | None) -> str:
+    """A proxy wording with {person's} and {person} filled ("your child's", "your child").
+
+    The possessive is its own phrase: "the person you are asking for" takes "this person's",
+    never "the person you are asking for's".
+    """
+    entry = (persons or {}).get(audience) or {}
+    if isinstance(entry, str):  # a bare name: its possessive is the name with 's
+        entry = {"name": entry, "possessive": f"{entry}'s"}
+    name = entry.get("name", "the patient")
+    text = template.replace("{person's}", entry.get("possessive", "the patient's"))
+    text = text.replace("{person}", name)
+    return text[0].upper() + text[1:]
+
+
 @dataclass(frozen=True)
 class Catalog:
     facts: Mapping[str, Fact]
-    persons: Mapping[str, str] = field(default_factory=dict)
+    persons: Mapping[str, Any] = field(default_factory=dict)  # audience -> name, possessive
 
     def __getitem__(self, name: str) -> Fact:
         return self.facts[name]

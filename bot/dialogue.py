@@ -286,8 +286,17 @@ def _where(trial: Trial) -> str:
 
 
 def _status_line(trial: Trial) -> str:
+    return f"{_trial_name(trial)}: {status_sentence(trial)}"
+
+
+def _trial_name(trial: Trial) -> str:
+    return f"{trial.nct_id} ({trial.short_title})"
+
+
+def status_sentence(trial: Trial) -> str:
+    """Whether the study takes new people, in words, from the trial data."""
     key = "recruiting" if trial.recruiting else "not_enrolling"
-    return f"{trial.nct_id} ({trial.short_title}): {say(key, status=trial.status)}"
+    return say(key, status=trial.status)
 
 
 def handoff_messages() -> list[Message]:
@@ -301,9 +310,14 @@ def _contact_line(trial: Trial) -> str:
     if not trial.contacts:
         return say("handoff_no_contact", trial=trial.short_title, nct_id=trial.nct_id,
                    sponsor=trial.sponsor, registry_url=trial.registry_url)
+    details = contact_details(trial)
+    return f"{trial.short_title} ({trial.nct_id}): {details}. {status_sentence(trial)}"
+
+
+def contact_details(trial: Trial) -> str:
+    """The record's first contact: name, phone and e-mail (the trial must have one)."""
     contact = trial.contacts[0]
-    details = ", ".join(x for x in (contact.phone, contact.email) if x)
-    return f"{trial.short_title} ({trial.nct_id}): {contact.name}, {details}. {_status_line(trial)}"
+    return ", ".join(x for x in (contact.name, contact.phone, contact.email) if x)
 
 
 def change_answer_message(facts: Mapping[str, Any]) -> Message:
@@ -376,12 +390,21 @@ def public_information() -> list[Message]:
     questions asked."""
     messages = [text_message(say("no_consent"))]
     for trial in load_trials():
-        lines = [
-            f"{trial.short_title} ({trial.nct_id})",
-            _status_line(trial).split(": ", 1)[1],
-            " ".join(trial.summary.split()),
-            _contact_line(trial) if trial.contacts else say("no_contact", sponsor=trial.sponsor),
-            f"{say('registry_heading')} {trial.registry_url}",
-        ]
-        messages.append(text_message("\n".join(lines)))
+        messages.append(text_message("\n".join(public_lines(trial))))
     return messages
+
+
+def public_lines(trial: Trial) -> list[str]:
+    """One trial's public information, each line built from the data (never by cutting a
+    formatted line: titles can hold colons)."""
+    if trial.contacts:
+        contact = f"{say('contact_heading')} {contact_details(trial)}"
+    else:
+        contact = say("no_contact", sponsor=trial.sponsor)
+    return [
+        f"{trial.short_title} ({trial.nct_id})",
+        status_sentence(trial),
+        " ".join(trial.summary.split()),
+        contact,
+        f"{say('registry_heading')} {trial.registry_url}",
+    ]

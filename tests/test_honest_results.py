@@ -1,0 +1,67 @@
+"""Issue 11, 'every truthful answer leads to an honest result': one group of tests per row of
+the issue, on the engine, the parser and the conversation logic (no servers). The typed
+conversations over REST are in tests/e2e/test_honest_conversations.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import pytest
+
+from bot import dialogue
+from bot.catalog import AUDIENCES, load_catalog
+from bot.engine import screen
+from bot.trials import load_trials
+
+
+def verdicts(facts: dict[str, Any]) -> dict[str, str]:
+    return {r.trial.nct_id: r.verdict for r in screen(facts)}
+
+
+# --- row 14: public information is built from the data, not cut out of formatted text ------
+
+
+@pytest.mark.parametrize("title", ["PROMIS: a study: with colons", "Plain title"])
+def test_public_information_lines_come_from_the_data(title):
+    trial = dataclasses.replace(load_trials()[1], short_title=title)
+    lines = dialogue.public_lines(trial)
+    assert lines[0] == f"{title} ({trial.nct_id})"
+    assert lines[1] == "This study is taking new people (the record says: Recruiting)."
+    contact = lines[3]
+    assert contact.startswith("Contact: Qiyuan Bao") and "+86 13818971504" in contact
+    assert title not in contact and "taking new people" not in contact  # said once, above
+
+
+def test_public_information_says_the_status_once_per_trial():
+    for message in dialogue.public_information()[1:]:
+        assert message["text"].count("the record says") == 1
+
+
+# --- row 15: the person phrase for 'someone else' is never followed by 's ------------------
+
+
+def test_no_proxy_wording_puts_s_after_the_person_phrase():
+    catalog = load_catalog()
+    for fact in catalog:
+        assert "{person}'s" not in fact.ask_proxy, fact.name
+        for audience in AUDIENCES:
+            text = fact.question(audience, catalog.persons)
+            assert "{" not in text and "}" not in text, (fact.name, audience, text)
+            assert "asking for's" not in text and "asking for'" not in text, text
+            assert text[0].isupper(), text
+            if audience == "other":
+                assert "your child" not in text, text
+
+
+def test_possessive_person_phrases_read_as_english():
+    catalog = load_catalog()
+    metastatic = catalog["metastatic"]
+    assert "other parts of your child's body" in metastatic.question("child", catalog.persons)
+    assert "other parts of this person's body" in metastatic.question("other", catalog.persons)
+    words = re.compile(r"\b(your child|the person you are asking for|this person)\b")
+    for fact in catalog:
+        assert words.search(fact.question("other", catalog.persons)) or "{person" not in (
+            fact.ask_proxy), fact.name
