@@ -58,6 +58,7 @@ class Fact:
     ask_when: Mapping[str, Any] | None = None
     derive: tuple[Derivation, ...] = ()
     sensitive: bool = False
+    hint: str | None = None  # said when an answer is not understood (else the type's hint)
     order: int = 0
 
     def question(self, audience: str = "self", persons: Mapping[str, Any] | None = None) -> str:
@@ -192,6 +193,7 @@ def _build_fact(raw: Mapping[str, Any], order: int) -> Fact:
         ask_when=raw.get("ask_when"),
         derive=tuple(Derivation(d["when"], d["value"]) for d in raw.get("derive") or []),
         sensitive=bool(raw.get("sensitive", False)),
+        hint=raw.get("hint"),
         order=order,
     )
 

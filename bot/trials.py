@@ -32,7 +32,7 @@ from bot.values import UNKNOWN
 TRIALS_DIR = CONTENT_DIR / "trials"
 KINDS = ("inclusion", "exclusion")
 CRITERION_KEYS = frozenset({"number", "text", "parts"})
-PART_KEYS = frozenset({"summary", "rule", "study_team", "note"})
+PART_KEYS = frozenset({"summary", "rule", "study_team", "note", "timing", "check", "collect"})
 ORDER_OPERATORS = frozenset({"gte", "gt", "lte", "lt"})
 
 
@@ -53,6 +53,7 @@ class Part:
     rule: Mapping[str, Any] | None = None
     study_team: str | None = None
     note: str | None = None
+    timing: str | None = None  # an exclusion about timing: what the wait is, for the reason
 
     @property
     def asked(self) -> bool:
@@ -255,7 +256,7 @@ def _part(where: str, part_id: str, raw: Any, catalog: Catalog) -> Part:
             _check_values(rule, catalog)
         except (rules.RuleError, TypeError) as error:  # TypeError: e.g. a list as a fact name
             raise TrialDataError(f"{where} ({part_id}): {error}") from error
-    return Part(part_id, raw["summary"], rule, study_team, raw.get("note"))
+    return Part(part_id, raw["summary"], rule, study_team, raw.get("note"), raw.get("timing"))
 
 
 def _check_values(rule: Mapping[str, Any], catalog: Catalog) -> None:

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot import dialogue
+from bot import dialogue, parsing
 from bot.catalog import AUDIENCES, load_catalog
-from bot.engine import screen
+from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, screen
 from bot.trials import load_trials
+from tests.patients import PATIENT_A, A
 
 
 def verdicts(facts: dict[str, Any]) -> dict[str, str]:
@@ -65,3 +66,27 @@ def test_possessive_person_phrases_read_as_english():
     for fact in catalog:
         assert words.search(fact.question("other", catalog.persons)) or "{person" not in (
             fact.ask_proxy), fact.name
+
+
+# --- row 5: round cell liposarcoma has its own value and is left to the study team ---------
+
+LIPOSARCOMA_A = {"diagnosis": "liposarcoma", "age": 52, "metastatic": True,
+                 "prior_anthracycline": True, "prior_checkpoint_inhibitor": False, "ecog": 1}
+
+
+def test_round_cell_liposarcoma_leaves_the_cardunilizumab_study_to_the_study_team():
+    facts = {**PATIENT_A, **LIPOSARCOMA_A, "liposarcoma_type": "round_cell"}
+    result = next(r for r in screen(facts) if r.trial.nct_id == A)
+    assert result.verdict == UNCLEAR
+    assert [p.part.id for p in result.open_parts] == ["inc-3a"]
+    assert verdicts({**facts, "liposarcoma_type": "myxoid"})[A] == NOT_A_MATCH
+    assert verdicts({**facts, "liposarcoma_type": "dedifferentiated"})[A] == POSSIBLE_MATCH
+
+
+@pytest.mark.parametrize("typed", ["round cell", "It's a round cell liposarcoma",
+                                   "high-grade myxoid", "myxoid/round cell", "MRCLS"])
+def test_round_cell_wording_is_read_as_round_cell(typed):
+    assert parsing.parse_liposarcoma_type(typed) == "round_cell"
+    fact = load_catalog()["liposarcoma_type"]
+    assert "Round cell (high-grade myxoid)" in [o.label for o in fact.choices()]
+    assert "Myxoid or round cell" not in [o.label for o in fact.choices()]

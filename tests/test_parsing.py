@@ -368,7 +368,7 @@ LIPOSARCOMA_TYPES = [
     ("WDLPS", "well_differentiated"),
     ("高分化", "well_differentiated"),
     ("myxoid", "myxoid"),
-    ("round cell", "myxoid"),
+    ("round cell", "round_cell"),
     ("myxoid liposarcoma", "myxoid"),
     ("黏液样脂肪肉瘤", "myxoid"),
     ("other", "other"),
