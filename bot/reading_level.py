@@ -111,7 +111,7 @@ def _trial_strings() -> Iterator[tuple[str, str]]:
         where = f"trials/{trial.nct_id}.yaml"
         yield f"{where} short_title", trial.short_title
         yield f"{where} summary", trial.summary
-        for criterion, part in trial.parts:
+        for _, part in trial.parts:
             if part.rule is not None:  # study-team parts are shown to staff only
                 yield f"{where} {part.id} summary", part.summary
             if part.timing:
