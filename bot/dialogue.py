@@ -271,8 +271,22 @@ def faq_message(intent: str) -> Message:
         return text_message("\n".join(_where(trial) for trial in load_trials()))
     if intent == "faq_status":
         return text_message("\n".join(_status_line(trial) for trial in load_trials()))
+    if intent == "faq_cost":
+        return text_message(cost_answer())
     answers = content()["faq"]
     return text_message(answers.get(intent) or say("fallback"))
+
+
+def cost_answer() -> str:
+    """What each record says about costs: its own words quoted, or that it says nothing."""
+    lines = []
+    for trial in load_trials():
+        quote = (trial.raw.get("quotes") or {}).get("cost")
+        if quote:
+            lines.append(say("faq_cost_quoted", nct_id=trial.nct_id, quote=quote))
+        else:
+            lines.append(say("faq_cost_silent", nct_id=trial.nct_id))
+    return " ".join([*lines, say("faq_cost_ask")])
 
 
 def _where(trial: Trial) -> str:

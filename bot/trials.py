@@ -26,7 +26,7 @@ import yaml
 
 from bot import rules
 from bot.catalog import CONTENT_DIR, Catalog, Fact, load_catalog
-from bot.registry import REGISTRY_DIR, read_criteria
+from bot.registry import REGISTRY_DIR, normalise, read_criteria
 from bot.values import UNKNOWN
 
 TRIALS_DIR = CONTENT_DIR / "trials"
@@ -143,6 +143,7 @@ def load_trial(path: Path, catalog: Catalog, registry_dir: Path = REGISTRY_DIR) 
     record = registry_dir / f"{path.stem}.txt"
     if record.is_file():
         _check_verbatim(path.name, criteria, record)
+        _check_quotes(path.name, data.get("quotes"), record)
     try:
         return Trial(
             nct_id=data["nct_id"],
@@ -234,6 +235,20 @@ def _check_verbatim(file: str, criteria: tuple[Criterion, ...], record: Path) ->
             raise TrialDataError(
                 f"{file}: {kind} criterion {number} ({kind[:3]}-{number}): missing; the registry "
                 f"record {record.name} has it, and every criterion must be kept verbatim"
+            )
+
+
+def _check_quotes(file: str, quotes: Any, record: Path) -> None:
+    """Record wording quoted to patients (`quotes:`) must be the record's, word for word."""
+    if quotes is None:
+        return
+    if not isinstance(quotes, Mapping):
+        raise TrialDataError(f"{file}: quotes: expected a mapping of name to quoted text")
+    text = normalise(record.read_text("utf-8"))
+    for name, quote in quotes.items():
+        if not isinstance(quote, str) or normalise(quote) not in text:
+            raise TrialDataError(
+                f"{file}: quotes.{name}: not in the registry record {record.name} word for word"
             )
 
 

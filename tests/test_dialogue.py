@@ -140,14 +140,15 @@ def test_wording_follows_the_recruitment_rules():
              "bot/content/trials/NCT06114173.yaml", "bot/content/trials/NCT06114225.yaml"]
     for name in files:
         data = yaml.safe_load((ROOT / name).read_text())
-        text = " ".join(_strings(data, skip_keys={"text"})).lower()
+        text = " ".join(_strings(data, skip_keys={"text", "quotes"})).lower()
         for banned in (r"\beligible\b", r"\bfree\b", r"\bsafe and effective\b",
                        r"\bpromising\b", r"\bnew treatment\b", r"\byou qualify\b"):
             assert not re.search(banned, text), (name, banned)
 
 
 def _strings(node, skip_keys: set[str]):
-    """Every string a patient may read (the registry's verbatim text is excluded)."""
+    """Every string a patient may read (the registry's verbatim text is excluded: its
+    criteria, and the record's words quoted as they are)."""
     if isinstance(node, str):
         yield node
     elif isinstance(node, dict):

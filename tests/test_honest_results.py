@@ -6,7 +6,11 @@ conversations over REST are in tests/e2e/test_honest_conversations.py.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +18,10 @@ import pytest
 from bot import dialogue, parsing
 from bot.catalog import AUDIENCES, load_catalog
 from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, screen
-from bot.trials import load_trials
+from bot.trials import TrialDataError, load_trial, load_trials
 from tests.patients import PATIENT_A, A
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def verdicts(facts: dict[str, Any]) -> dict[str, str]:
@@ -90,3 +96,60 @@ def test_round_cell_wording_is_read_as_round_cell(typed):
     fact = load_catalog()["liposarcoma_type"]
     assert "Round cell (high-grade myxoid)" in [o.label for o in fact.choices()]
     assert "Myxoid or round cell" not in [o.label for o in fact.choices()]
+
+
+# --- row 9: the anthracycline question names the drugs, and what is not one ---------------
+
+
+def test_the_anthracycline_question_names_the_anthracyclines_and_what_is_not_one():
+    question = _cli_questions()["prior_anthracycline"]["question"]
+    for name in ("doxorubicin", "liposomal doxorubicin", "epirubicin", "pirarubicin",
+                 "daunorubicin", "idarubicin"):
+        assert name in question
+    assert "similar drug" not in question
+    assert "Ifosfamide, cisplatin" in question and "are not anthracyclines" in question
+
+
+def _cli_questions(audience: str = "self") -> dict[str, dict[str, Any]]:
+    """`python -m bot questions`, as a staff member or a test would run it."""
+    done = subprocess.run([sys.executable, "-m", "bot", "questions", "--audience", audience],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    return {entry["fact"]: entry for entry in json.loads(done.stdout)}
+
+
+# --- row 13: the FAQ and summaries say only what the records say --------------------------
+
+
+def _study_wording() -> list[str]:
+    faq = dialogue.content()["faq"]
+    texts = [faq[key] for key in ("faq_cardunilizumab", "faq_penpulimab", "faq_gemcitabine",
+                                  "faq_duration")]
+    return texts + [trial.summary for trial in load_trials()]
+
+
+def test_wording_about_the_study_drugs_claims_nothing_the_records_do_not_say():
+    cardunilizumab = [t for t in _study_wording() if "ardunilizumab" in t]
+    assert cardunilizumab
+    for text in cardunilizumab:
+        assert "PD-1" not in text and "CTLA-4" not in text, text
+    for text in _study_wording():
+        assert "by drip" not in text and "infusion" not in text, text
+    assert "bispecific antibody" in dialogue.content()["faq"]["faq_cardunilizumab"]
+
+
+def test_the_cost_answer_quotes_the_record_and_points_to_the_study_team():
+    answer = dialogue.faq_message("faq_cost")["text"]
+    record = " ".join((ROOT / "bot/content/registry/NCT06114173.txt").read_text().split())
+    quote = re.search(r'"([^"]+)"', answer).group(1)
+    assert quote in record and quote.endswith("once every 2 weeks free")
+    assert "do not say what costs are covered" not in answer
+    assert "NCT06114225 does not mention costs" in answer
+    assert answer.endswith("Please ask the study team about costs before you agree to take part.")
+
+
+def test_a_quote_that_is_not_the_records_is_refused(tmp_path):
+    path = tmp_path / f"{A}.yaml"
+    source = (ROOT / "bot/content/trials" / f"{A}.yaml").read_text()
+    path.write_text(source.replace("once every 2 weeks free", "once every 2 weeks at no cost"))
+    with pytest.raises(TrialDataError, match=r"quotes\.cost: not in the registry record"):
+        load_trial(path, load_catalog())

@@ -149,7 +149,7 @@ def test_talk_to_a_person_gives_contacts_and_returns_to_the_question(patient):
     [("what is SBRT?", "stereotactic body radiotherapy"),
      ("what is cardunilizumab", "investigational"),
      ("where is the study done?", "Ruijin Hospital"),
-     ("who pays for it?", "do not say what costs are covered")],
+     ("who pays for it?", "Please ask the study team about costs")],
 )
 def test_questions_about_the_trials_mid_screening(patient, question, expected):
     patient.start("self")
