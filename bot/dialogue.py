@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from bot import parsing, rules, safety
+from bot import answers, parsing, rules, safety
 from bot.catalog import CONTENT_DIR, Fact, load_catalog
 from bot.engine import questions_to_ask, screen
 from bot.result import result_message
@@ -158,26 +158,16 @@ def answer_fact(
     'Actually I'm 46' given while another question is open corrects the age and asks the open
     question again; an answer not understood twice is recorded as 'not sure'.
     """
-    catalog = load_catalog()
-    fact = catalog[fact_name]
+    fact = load_catalog()[fact_name]
     text = (text or "")[:MAX_TEXT]
-    stated = catalog.valid_facts(parsing.extract_facts(text, today))
-    stated.pop(fact_name, None)
-    # "Actually I'm 46" states an age; it is not a 'yes' to the open yes/no question. With
-    # other facts (or any number) in the message, a yes/no answer counts only when the
-    # message opens with it.
-    if fact.type == "bool" and (stated or re.search(r"\d", text)):
-        value = _leading_yes_no(text)
-    else:
-        value = parse_value(fact, text, today)
-    answer = Answer(updates=dict(stated))
-    answer.messages = [
-        updated_message(name, found) for name, found in stated.items() if name in facts
-    ]
+    value, corrections = read_value(fact, text, facts, today)
+    answer = Answer(updates=dict(corrections))
+    answer.messages = [updated_message(name, found) for name, found in corrections.items()
+                       if name in facts]
     if value is not None:
         answer.updates[fact_name] = value
         return answer
-    if stated:
+    if corrections:
         answer.understood = False
         return answer
     if failures + 1 > MAX_FAILED_ANSWERS:
@@ -185,8 +175,31 @@ def answer_fact(
         answer.messages.append(text_message(say("recorded_unknown")))
         return answer
     answer.understood = False
-    answer.messages.append(text_message(content()["answer_hint"][fact.type]))
+    answer.messages.append(text_message(fact.hint or content()["answer_hint"][fact.type]))
     return answer
+
+
+def read_value(
+    fact: Fact, text: str, facts: Mapping[str, Any], today: date | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """The open question's value in a message (None if it gives none), and the other facts it
+    states that differ from the answers given so far (corrections)."""
+    stated = load_catalog().valid_facts(parsing.extract_facts(text, today))
+    extracted = stated.pop(fact.name, None)
+    corrections = {name: v for name, v in stated.items() if facts.get(name) != v}
+    if fact.type != "bool":
+        return parse_value(fact, text, today), corrections
+    evidence = answers.evidence(fact.parser, text, today)
+    if evidence is not None and fact.is_valid(evidence):
+        return evidence, corrections
+    if extracted is not None:  # "it spread to my brain", "I never had gemcitabine"
+        return extracted, corrections
+    # "Actually I'm 46" states an age; it is not a 'yes' to the open yes/no question. With
+    # other facts (or any number) in the message, a yes/no answer counts only when the
+    # message opens with it.
+    if stated or re.search(r"\d", text):
+        return _leading_yes_no(text), corrections
+    return parse_value(fact, text, today), corrections
 
 
 def _leading_yes_no(text: str) -> bool | str | None:
@@ -208,7 +221,7 @@ def parse_value(fact: Fact, text: str, today: date | None = None) -> Any:
     for option in fact.choices("self") + fact.proxy_options:
         if text.strip().lower() == option.label.lower():
             return option.value
-    parser = getattr(parsing, f"parse_{fact.parser}")
+    parser = answers.PARSERS.get(fact.parser) or getattr(parsing, f"parse_{fact.parser}")
     value = parser(text, today)
     return value if value is not None and fact.is_valid(value) else None
 

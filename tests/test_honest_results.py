@@ -19,7 +19,8 @@ from bot import dialogue, parsing
 from bot.catalog import AUDIENCES, load_catalog
 from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, screen
 from bot.trials import TrialDataError, load_trial, load_trials
-from tests.patients import PATIENT_A, A
+from bot.values import UNKNOWN
+from tests.patients import PATIENT_A, A, B
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -153,3 +154,41 @@ def test_a_quote_that_is_not_the_records_is_refused(tmp_path):
     path.write_text(source.replace("once every 2 weeks free", "once every 2 weeks at no cost"))
     with pytest.raises(TrialDataError, match=r"quotes\.cost: not in the registry record"):
         load_trial(path, load_catalog())
+
+
+# --- row 1: the checkpoint question is about PD-1, PD-L1 and CTLA-4 drugs only ------------
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("I had interferon, nothing like Keytruda", False),
+    ("yes, interferon", False),
+    ("yes, thymosin after surgery", False),
+    ("mifamurtide", False),
+    ("I had a cancer vaccine in a trial", False),
+    ("yes, CAR-T cells", False),
+    ("yes I had Keytruda", True),
+    ("camrelizumab for 6 months", True),
+    ("I had interferon and then sintilimab", True),
+    ("艾瑞卡", True),
+    ("yes, a checkpoint inhibitor but I don't know which", UNKNOWN),
+    ("yes, some immunotherapy", UNKNOWN),
+    ("I never had Opdivo", False),
+    ("yes", True),
+    ("no", False),
+])
+def test_the_checkpoint_answer_counts_only_pd1_pdl1_and_ctla4_drugs(typed, value):
+    answer = dialogue.answer_fact("prior_checkpoint_inhibitor", typed, {}, 0)
+    assert answer.updates.get("prior_checkpoint_inhibitor") == value
+
+
+def test_other_immunotherapy_rules_nobody_out():
+    typed = dialogue.answer_fact("prior_checkpoint_inhibitor",
+                                 "I had interferon, nothing like Keytruda", {}, 0)
+    assert verdicts({**PATIENT_A, **typed.updates}) == {A: POSSIBLE_MATCH, B: NOT_A_MATCH}
+    entry = _cli_questions()["prior_checkpoint_inhibitor"]
+    for name in ("camrelizumab", "toripalimab", "sintilimab", "tislelizumab", "penpulimab",
+                 "pembrolizumab", "nivolumab", "atezolizumab", "durvalumab", "ipilimumab",
+                 "cadonilimab"):
+        assert name in entry["question"]
+    assert "do not count here" in entry["question"]
+    assert not entry["question"].startswith("Have you ever had immunotherapy?")
