@@ -17,6 +17,7 @@ first, and only then reads yes/no, so that "actually I'm 46" is never read as a 
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from bot import parsing
@@ -76,9 +77,44 @@ def parse_checkpoint(text: str, today: date | None = None) -> bool | str | None:
     return named if named is not None else parsing.parse_yes_no(text, today)
 
 
+# --- what doctors said about surgery -----------------------------------------------------
+
+REMOVABLE, NOT_REMOVABLE, NOT_DISCUSSED = "removable", "not_removable", "not_discussed"
+
+
+@lru_cache(maxsize=1)
+def _surgery_said() -> parsing._Matcher:
+    """Wording for 'they said it can / cannot be removed' and 'they have not said'."""
+    return parsing._Matcher(parsing._vocab()["surgery_said"])
+
+
+def parse_surgery_said(text: str, today: date | None = None) -> str | None:
+    """removable | not_removable | not_discussed, UNKNOWN, or None.
+
+    'Not talked about yet' wording is read before anything else ("no, they haven't said" is
+    not a no). Then a hedge is UNKNOWN; then what was said; a plain yes means they said it
+    can be removed. A plain no is None: "no" to "what have your doctors said?" could mean
+    "cannot" or "not yet", and only "cannot" may rule a patient out, so it is asked again.
+    """
+    t = parsing._text(text)
+    if not t.low:
+        return None
+    label = parsing._label_value("surgery_said", t)
+    if label is not None:
+        return label
+    said = {hit.value for hit in _surgery_said().find(t)}
+    if NOT_DISCUSSED in said:
+        return NOT_DISCUSSED
+    if parsing._is_unknown(t):
+        return UNKNOWN
+    if said:
+        return said.pop() if len(said) == 1 else None
+    return REMOVABLE if parsing.parse_yes_no(text, today) is True else None
+
+
 #: parser name (facts.yaml `parser`) -> the evidence reader tried before yes/no.
 EVIDENCE = {"checkpoint": checkpoint_named}
-PARSERS = {"checkpoint": parse_checkpoint}
+PARSERS = {"checkpoint": parse_checkpoint, "surgery_said": parse_surgery_said}
 
 
 def evidence(parser: str, text: str, today: date | None = None) -> Any:

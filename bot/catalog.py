@@ -56,6 +56,8 @@ class Fact:
     minimum: int | None = None
     maximum: int | None = None
     ask_when: Mapping[str, Any] | None = None
+    ask_unless: Mapping[str, Any] | None = None
+    window_days: int | None = None  # for parser 'recent': how far back the question asks
     derive: tuple[Derivation, ...] = ()
     sensitive: bool = False
     hint: str | None = None  # said when an answer is not understood (else the type's hint)
@@ -82,6 +84,13 @@ class Fact:
         if self.type == "bool":
             return [True, False]
         return [option.value for option in self.options]
+
+    def relevant(self, facts: Mapping[str, Any]) -> bool:
+        """Whether the question applies: its ask_when holds and its ask_unless does not (an
+        unknown ask_unless, 'not sure' included, leaves the question asked)."""
+        if self.ask_when is not None and rules.evaluate(self.ask_when, facts) is not True:
+            return False
+        return self.ask_unless is None or rules.evaluate(self.ask_unless, facts) is not True
 
     def is_valid(self, value: Any) -> bool:
         """Whether a value may be stored for this fact (UNKNOWN always may)."""
@@ -191,6 +200,8 @@ def _build_fact(raw: Mapping[str, Any], order: int) -> Fact:
         minimum=raw.get("min"),
         maximum=raw.get("max"),
         ask_when=raw.get("ask_when"),
+        ask_unless=raw.get("ask_unless"),
+        window_days=raw.get("window_days"),
         derive=tuple(Derivation(d["when"], d["value"]) for d in raw.get("derive") or []),
         sensitive=bool(raw.get("sensitive", False)),
         hint=raw.get("hint"),
@@ -203,8 +214,11 @@ def _options(raw: list[Mapping[str, Any]] | None) -> tuple[Option, ...]:
 
 
 def _check_rules(fact: Fact, names: set[str]) -> None:
-    if fact.ask_when is not None:
-        rules.check(fact.ask_when, names)
+    for rule in (fact.ask_when, fact.ask_unless):
+        if rule is not None:
+            rules.check(rule, names)
+    if fact.parser == "recent" and not (isinstance(fact.window_days, int) and fact.window_days > 0):
+        raise ValueError("parser 'recent' needs window_days, a whole number of days")
     for derivation in fact.derive:
         rules.check(derivation.when, names)
         if not fact.is_valid(derivation.value):

@@ -156,7 +156,7 @@ def next_question(facts: Mapping[str, Any], trials: Iterable[Trial] | None = Non
 
 
 def _askable(fact: Fact, known: Mapping[str, Any]) -> bool:
-    return fact.ask_when is None or rules.evaluate(fact.ask_when, known) is True
+    return fact.relevant(known)
 
 
 def _can_settle(

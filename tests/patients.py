@@ -47,7 +47,7 @@ PATIENT_B: dict[str, Any] = {
     "diagnosis": "osteosarcoma",
     "age": 14,
     "lung_metastases": True,
-    "lung_nodules_resectable": True,
+    "lung_nodules_resectable": "removable",
     "local_recurrence": "no",
     "prior_systemic_therapy": True,
     "prior_gemcitabine": False,

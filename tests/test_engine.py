@@ -46,7 +46,7 @@ def test_the_written_patients_are_possible_matches():
 FLIPS: list[tuple[str, str, dict[str, Any], str]] = [
     (A, "inc-2", {"age": 75}, NOT_A_MATCH),
     (A, "inc-3a", {"diagnosis": "osteosarcoma"}, NOT_A_MATCH),
-    (A, "inc-4", {"metastatic": False, "unresectable": False}, NOT_A_MATCH),
+    (A, "inc-4", {"metastatic": False, "unresectable": "removable"}, NOT_A_MATCH),
     (A, "inc-5", {"prior_anthracycline": False}, NOT_A_MATCH),
     (A, "inc-7", {"ecog": 2}, NOT_A_MATCH),
     (A, "exc-1a", {"brain_metastases_active": True}, NOT_A_MATCH),
@@ -70,7 +70,7 @@ FLIPS: list[tuple[str, str, dict[str, Any], str]] = [
     (B, "inc-2a", {"diagnosis": "ups"}, NOT_A_MATCH),
     (B, "inc-2b", {"lung_metastases": False}, NOT_A_MATCH),
     (B, "inc-2c", {"local_recurrence": "present"}, NOT_A_MATCH),
-    (B, "inc-3a", {"lung_nodules_resectable": False}, NOT_A_MATCH),
+    (B, "inc-3a", {"lung_nodules_resectable": "not_removable"}, NOT_A_MATCH),
     (B, "inc-4a", {"prior_systemic_therapy": False, "prior_gemcitabine": UNKNOWN}, NOT_A_MATCH),
     (B, "inc-4b", {"prior_gemcitabine": True}, NOT_A_MATCH),
     (B, "inc-6", {"age": 66, "ecog": 0}, NOT_A_MATCH),

@@ -17,7 +17,7 @@ import pytest
 
 from bot import dialogue, parsing
 from bot.catalog import AUDIENCES, load_catalog
-from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, screen
+from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, questions_to_ask, screen
 from bot.trials import TrialDataError, load_trial, load_trials
 from bot.values import UNKNOWN
 from tests.patients import PATIENT_A, A, B
@@ -192,3 +192,65 @@ def test_other_immunotherapy_rules_nobody_out():
         assert name in entry["question"]
     assert "do not count here" in entry["question"]
     assert not entry["question"].startswith("Have you ever had immunotherapy?")
+
+
+# --- row 2: 'not talked about yet' is not 'cannot be removed' -----------------------------
+
+
+@pytest.mark.parametrize(("said", "b_verdict"), [
+    ("removable", POSSIBLE_MATCH), ("not_discussed", UNCLEAR), (UNKNOWN, UNCLEAR),
+    ("not_removable", NOT_A_MATCH)])
+def test_only_cannot_be_removed_rules_out_promis(patient_b, said, b_verdict):
+    assert verdicts({**patient_b, "lung_nodules_resectable": said})[B] == b_verdict
+    result = next(r for r in screen({**patient_b, "lung_nodules_resectable": said})
+                  if r.trial.nct_id == B)
+    checks = [p.part.id for p in result.study_team_checks]
+    assert "inc-3b" in checks  # the scans still confirm it, whatever was said
+
+
+@pytest.mark.parametrize(("said", "a_verdict"), [
+    ("not_removable", POSSIBLE_MATCH), ("not_discussed", UNCLEAR), (UNKNOWN, UNCLEAR),
+    ("removable", NOT_A_MATCH)])
+def test_only_cannot_be_removed_meets_inoperable_for_cardunilizumab(said, a_verdict):
+    facts = {**PATIENT_A, "metastatic": False, "unresectable": said}
+    assert verdicts(facts)[A] == a_verdict
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("my doctors haven't talked about surgery yet", "not_discussed"),
+    ("my doctors haven't talked about surgery for the lung spots yet", "not_discussed"),
+    ("No, they haven't said", "not_discussed"),
+    ("not yet", "not_discussed"),
+    ("no one has told me", "not_discussed"),
+    ("They said the spots can be removed", "removable"),
+    ("yes, the surgeon said he can take them out", "removable"),
+    ("they said they cannot be removed", "not_removable"),
+    ("inoperable", "not_removable"),
+    ("no", None),
+    ("not sure", UNKNOWN),
+])
+def test_what_doctors_said_about_surgery_is_read_from_free_text(typed, value):
+    for fact in ("lung_nodules_resectable", "unresectable"):
+        answer = dialogue.answer_fact(fact, typed, {"lung_metastases": True}, 0)
+        assert answer.updates.get(fact) == value, (fact, typed)
+
+
+def test_the_surgery_questions_offer_what_doctors_may_have_said():
+    for fact in ("lung_nodules_resectable", "unresectable"):
+        labels = _cli_questions()[fact]["choices"]
+        assert "They have not talked about it yet" in labels and labels[-1] == "Not sure"
+        assert any("cannot" in label for label in labels)
+
+
+# --- row 10: the surgery question is asked whenever spread is not known to be yes ---------
+
+
+@pytest.mark.parametrize(("metastatic", "asked"), [(UNKNOWN, True), (False, True),
+                                                    (True, False)])
+def test_the_inoperable_question_is_asked_unless_spread_is_known(metastatic, asked):
+    facts = {"diagnosis": "leiomyosarcoma", "age": 52, "metastatic": metastatic}
+    names = [fact.name for fact in questions_to_ask(facts)]
+    assert ("unresectable" in names) is asked
+    if asked:
+        result = verdicts({**PATIENT_A, "metastatic": metastatic, "unresectable": "not_removable"})
+        assert result[A] == POSSIBLE_MATCH

@@ -695,13 +695,14 @@ EXTRACTS = [
     ),
     (
         "I have a dedifferentiated liposarcoma, inoperable",
-        {"diagnosis": "liposarcoma", "liposarcoma_type": "dedifferentiated", "unresectable": True},
+        {"diagnosis": "liposarcoma", "liposarcoma_type": "dedifferentiated",
+         "unresectable": "not_removable"},
     ),
     ("stage 4 UPS", {"diagnosis": "ups", "metastatic": True}),
     ("lung mets", {"lung_metastases": True, "metastatic": True}),
     ("pulmonary metastases", {"lung_metastases": True, "metastatic": True}),
     ("肺转移", {"lung_metastases": True, "metastatic": True}),
-    ("they said it can't be operated", {"unresectable": True}),
+    ("they said it can't be operated", {"unresectable": "not_removable"}),
     ("I have never had gemcitabine", {"prior_gemcitabine": False}),
     ("no immunotherapy", {"prior_checkpoint_inhibitor": False}),
     ("I haven't had doxorubicin", {"prior_anthracycline": False}),
@@ -775,7 +776,8 @@ EXTRACTS = [
     ("他10岁时确诊骨肉瘤，现在12岁", {"age": 12, "diagnosis": "osteosarcoma"}),
     ("I have leiomyosarcoma and can't work", {"diagnosis": "leiomyosarcoma"}),
     ("I have LMS, what trials are there?", {"diagnosis": "leiomyosarcoma"}),
-    ("The tumor is unresectable and metastatic", {"unresectable": True, "metastatic": True}),
+    ("The tumor is unresectable and metastatic",
+     {"unresectable": "not_removable", "metastatic": True}),
 ]
 
 
