@@ -1011,10 +1011,11 @@ def _recurrence() -> _Matcher:
 
 
 def _recurrence_value(kinds: set[str]) -> str | None:
-    """Decide from what was said: removed, still there, not back, or just "came back"."""
+    """Decide from what was said: removed, still there, not back. Just "came back" is None:
+    whether it was removed again decides the PROMIS criterion, so it is asked (issue 11)."""
     if kinds == {"removed"} or kinds == {"removed", "recurred"}:
         return "removed"
-    if kinds and kinds <= {"present", "recurred"}:
+    if "present" in kinds and kinds <= {"present", "recurred"}:
         return "present"
     if kinds == {"no"}:
         return "no"
@@ -1024,8 +1025,9 @@ def _recurrence_value(kinds: set[str]) -> str | None:
 def parse_local_recurrence(text: str, today: date | None = None) -> str | None:
     """ "no" | "removed" | "present", UNKNOWN, or None.
 
-    "It came back" without mention of surgery is "present"; a plain yes is "present" and a
-    plain no is "no". Removed and still-there wording together is None (ask again).
+    A plain no is "no". A plain yes, or "it came back" without saying whether it was removed
+    again, is None: the question is asked again with its buttons. Removed and still-there
+    wording together is None too.
     """
     t = _text(text)
     if not t.low:
@@ -1039,9 +1041,7 @@ def parse_local_recurrence(text: str, today: date | None = None) -> str | None:
     if kinds:
         return _recurrence_value(kinds)
     answer = parse_yes_no(text)
-    if answer is True:
-        return "present"
-    return "no" if answer is False else answer
+    return "no" if answer is False else None if answer is True else answer
 
 
 # ---------------------------------------------------------------------------------------------

@@ -254,3 +254,20 @@ def test_the_inoperable_question_is_asked_unless_spread_is_known(metastatic, ask
     if asked:
         result = verdicts({**PATIENT_A, "metastatic": metastatic, "unresectable": "not_removable"})
         assert result[A] == POSSIBLE_MATCH
+
+
+# --- row 11: 'yes, it came back' is asked about: removed again, or there now? -------------
+
+
+@pytest.mark.parametrize("typed", ["yes", "it came back", "Yes it came back last year", "复发了"])
+def test_a_return_without_saying_if_it_was_removed_is_asked_again(typed):
+    answer = dialogue.answer_fact("local_recurrence", typed, {}, 0)
+    assert not answer.understood and "local_recurrence" not in answer.updates
+    assert answer.messages[-1]["text"].startswith("Was it removed again with surgery, or is it")
+
+
+@pytest.mark.parametrize(("typed", "value"), [("yes, and it was removed again", "removed"),
+                                              ("it came back and it's still there", "present")])
+def test_a_return_that_says_which_is_recorded(typed, value):
+    assert dialogue.answer_fact("local_recurrence", typed, {}, 0).updates == {
+        "local_recurrence": value}
