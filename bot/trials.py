@@ -54,6 +54,7 @@ class Part:
     study_team: str | None = None
     note: str | None = None
     timing: str | None = None  # an exclusion about timing: what the wait is, for the reason
+    collect: tuple[str, ...] = ()  # facts asked for the study team while this part is open
 
     @property
     def asked(self) -> bool:
@@ -271,7 +272,13 @@ def _part(where: str, part_id: str, raw: Any, catalog: Catalog) -> Part:
             _check_values(rule, catalog)
         except (rules.RuleError, TypeError) as error:  # TypeError: e.g. a list as a fact name
             raise TrialDataError(f"{where} ({part_id}): {error}") from error
-    return Part(part_id, raw["summary"], rule, study_team, raw.get("note"), raw.get("timing"))
+    collect = tuple(_list(raw.get("collect"), f"{where} ({part_id}): collect"))
+    unknown = [name for name in collect if name not in catalog]
+    if unknown or (collect and rule is None):
+        raise TrialDataError(f"{where} ({part_id}): collect needs a rule and catalog facts, "
+                             f"not {', '.join(map(str, unknown)) or 'a study-team part'}")
+    return Part(part_id, raw["summary"], rule, study_team, raw.get("note"), raw.get("timing"),
+                collect)
 
 
 def _check_values(rule: Mapping[str, Any], catalog: Catalog) -> None:

@@ -79,7 +79,7 @@ FLIPS: list[tuple[str, str, dict[str, Any], str]] = [
     (B, "exc-1", {"other_cancer_5y": True}, NOT_A_MATCH),
     (B, "exc-2", {"in_other_trial": True}, NOT_A_MATCH),
     (B, "exc-3", {"prior_checkpoint_inhibitor": True, "checkpoint_secondary_resistance": True},
-     NOT_A_MATCH),
+     UNCLEAR),
     (B, "exc-4", {"recent_immunomodulator_or_tcm": True}, NOT_A_MATCH),
     (B, "exc-5", {"autoimmune_disease": True, "autoimmune_systemic_treatment_2y": True},
      NOT_A_MATCH),
@@ -242,10 +242,11 @@ def test_follow_ups_wait_for_their_parent_answer():
         f.name for f in after_yes}
 
 
-def test_prior_immunotherapy_that_did_not_work_does_not_rule_out_promis():
-    facts = {**PATIENT_B, "prior_checkpoint_inhibitor": True,
-             "checkpoint_secondary_resistance": False}
-    assert verdicts(facts)[B] == POSSIBLE_MATCH
+def test_prior_immunotherapy_leaves_promis_to_the_study_team_whatever_the_patient_judged():
+    for resistance in (True, False, UNKNOWN):
+        facts = {**PATIENT_B, "prior_checkpoint_inhibitor": True,
+                 "checkpoint_secondary_resistance": resistance}
+        assert verdicts(facts)[B] == UNCLEAR
 
 
 def test_a_correction_recomputes_the_verdict():

@@ -271,3 +271,27 @@ def test_a_return_without_saying_if_it_was_removed_is_asked_again(typed):
 def test_a_return_that_says_which_is_recorded(typed, value):
     assert dialogue.answer_fact("local_recurrence", typed, {}, 0).updates == {
         "local_recurrence": value}
+
+
+# --- row 12: a prior checkpoint drug leaves PROMIS to the study team ----------------------
+
+
+@pytest.mark.parametrize("resistance", [True, False, UNKNOWN])
+def test_a_prior_checkpoint_drug_leaves_promis_exclusion_3_open(patient_b, resistance):
+    facts = {**patient_b, "prior_checkpoint_inhibitor": True,
+             "checkpoint_secondary_resistance": resistance}
+    result = next(r for r in screen(facts) if r.trial.nct_id == B)
+    assert result.verdict == UNCLEAR and [p.part.id for p in result.open_parts] == ["exc-3"]
+
+
+def test_the_secondary_resistance_answer_is_still_asked_for_staff(patient_b):
+    facts = {k: v for k, v in patient_b.items() if k != "checkpoint_secondary_resistance"}
+    facts["prior_checkpoint_inhibitor"] = True
+    assert [f.name for f in questions_to_ask(facts)] == ["checkpoint_secondary_resistance"]
+    assert questions_to_ask({**facts, "checkpoint_secondary_resistance": False}) == []
+
+
+def test_collected_questions_come_after_every_deciding_question():
+    facts = {"diagnosis": "osteosarcoma", "age": 14, "prior_checkpoint_inhibitor": True}
+    names = [f.name for f in questions_to_ask(facts)]
+    assert names[-1] == "checkpoint_secondary_resistance" and len(names) > 1
