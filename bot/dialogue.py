@@ -189,7 +189,7 @@ def read_value(
     corrections = {name: v for name, v in stated.items() if facts.get(name) != v}
     if fact.type != "bool":
         return parse_value(fact, text, today), corrections
-    evidence = answers.evidence(fact.parser, text, today)
+    evidence = answers.evidence(fact, text, today)
     if evidence is not None and fact.is_valid(evidence):
         return evidence, corrections
     if extracted is not None:  # "it spread to my brain", "I never had gemcitabine"
@@ -221,8 +221,7 @@ def parse_value(fact: Fact, text: str, today: date | None = None) -> Any:
     for option in fact.choices("self") + fact.proxy_options:
         if text.strip().lower() == option.label.lower():
             return option.value
-    parser = answers.PARSERS.get(fact.parser) or getattr(parsing, f"parse_{fact.parser}")
-    value = parser(text, today)
+    value = answers.parser_for(fact)(text, today)
     return value if value is not None and fact.is_valid(value) else None
 
 

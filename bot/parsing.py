@@ -1239,11 +1239,11 @@ def _diagnosis_facts(diag: list[_Hit], lipo: list[_Hit], clauses: _Clauses) -> d
 
 
 def _finding_facts(hits: list[_Hit], clauses: _Clauses) -> dict[str, Any]:
-    """True for each finding stated; lung metastases also mean metastatic. Negations are left
+    """True for each finding stated; lung or brain spread also means metastatic. Negations are left
     out rather than read as False: the assistant asks, which is safer than a wrong no."""
     values = _vocab()["extract"].get("finding_values") or {}
     facts = {h.value: values.get(h.value, True) for h in _stated_hits(hits, clauses)}
-    if facts.get("lung_metastases"):
+    if facts.get("lung_metastases") or facts.get("brain_metastases"):
         facts["metastatic"] = True
     return facts
 

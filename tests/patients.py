@@ -9,7 +9,7 @@ B = "NCT06114225"  # PROMIS, osteosarcoma with lung metastases, recruiting
 
 #: Answers to every exclusion question that rule nobody out.
 NO_EXCLUSIONS: dict[str, Any] = {
-    "brain_metastases_active": False,
+    "brain_metastases": False,
     "other_cancer_5y": False,
     "current_cancer_treatment": False,
     "in_other_trial": False,
@@ -21,12 +21,14 @@ NO_EXCLUSIONS: dict[str, Any] = {
     "hiv": False,
     "viral_hepatitis": False,
     "active_tb": False,
+    "tb_being_checked": False,
     "pneumonitis_history": False,
     "recent_serious_infection": False,
     "recent_major_surgery": False,
     "heart_condition": False,
     "mental_illness_or_substance_use": False,
     "recent_live_vaccine": False,
+    "planned_live_vaccine": False,
     "pregnant_or_breastfeeding": False,
 }
 

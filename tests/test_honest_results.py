@@ -295,3 +295,77 @@ def test_collected_questions_come_after_every_deciding_question():
     facts = {"diagnosis": "osteosarcoma", "age": 14, "prior_checkpoint_inhibitor": True}
     names = [f.name for f in questions_to_ask(facts)]
     assert names[-1] == "checkpoint_secondary_resistance" and len(names) > 1
+
+
+# --- row 4: one question per clause of the record ----------------------------------------
+
+HEART = {"heart_condition": True, "recent_cardiovascular_event": False, "heart_failure": False,
+         "heart_rhythm_medicine": False, "heart_muscle_disease": False}
+
+
+def test_a_heart_attack_3_months_ago_rules_out_cardunilizumab():
+    typed = dialogue.answer_fact("recent_cardiovascular_event", "a heart attack 3 months ago",
+                                 {**PATIENT_A, "heart_condition": True}, 0)
+    assert typed.updates == {"recent_cardiovascular_event": True}
+    facts = {**PATIENT_A, **HEART, **typed.updates}
+    result = next(r for r in screen(facts) if r.trial.nct_id == A)
+    assert result.verdict == NOT_A_MATCH and [p.part.id for p in result.deciding] == ["exc-13a"]
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("a heart attack 3 months ago", True), ("I had a stroke two weeks ago", True),
+    ("blood clot in my leg last month", True), ("a heart attack 2 years ago", False),
+    ("yes, about 8 months ago", False), ("yes, 5 months ago", True), ("no", False),
+    ("a stroke last year", UNKNOWN), ("a blood clot", True), ("不确定", UNKNOWN),
+    ("3个月前心梗", True),
+])
+def test_how_long_ago_decides_the_6_month_question(typed, value):
+    answer = dialogue.answer_fact("recent_cardiovascular_event", typed, {}, 0)
+    assert answer.updates.get("recent_cardiovascular_event") == value, typed
+
+
+def test_a_time_about_something_else_does_not_answer_the_question():
+    answer = dialogue.answer_fact("recent_steroids_or_immunosuppressants",
+                                  "I'm 52 and had surgery on my leg 2 years ago", {}, 0)
+    assert "recent_steroids_or_immunosuppressants" not in answer.updates
+
+
+def test_steady_atrial_fibrillation_without_symptoms_does_not_rule_out():
+    question = load_catalog()["heart_rhythm_medicine"].question()
+    assert "Do not count atrial fibrillation (AF) if it gives you no symptoms" in question
+    facts = {**PATIENT_A, **HEART}
+    assert verdicts(facts)[A] == POSSIBLE_MATCH
+    assert verdicts({**facts, "heart_rhythm_medicine": True})[A] == UNCLEAR  # never 'not a match'
+
+
+def test_no_heart_problem_is_one_question():
+    asked = [f.name for f in questions_to_ask({**PATIENT_A, "heart_condition": False})]
+    assert not {"recent_cardiovascular_event", "heart_failure", "heart_rhythm_medicine",
+                "heart_muscle_disease"} & set(asked)
+
+
+def test_being_checked_for_tb_is_unclear_and_having_it_rules_out():
+    assert verdicts({**PATIENT_A, "tb_being_checked": True})[A] == UNCLEAR
+    assert verdicts({**PATIENT_A, "active_tb": True})[A] == NOT_A_MATCH
+    assert "checking" not in load_catalog()["active_tb"].question()
+
+
+def test_a_planned_vaccine_is_not_a_received_one(patient_b):
+    assert verdicts({**PATIENT_A, "planned_live_vaccine": True})[A] == UNCLEAR
+    assert verdicts({**PATIENT_A, "recent_live_vaccine": True})[A] == NOT_A_MATCH
+    assert "plan" not in load_catalog()["recent_live_vaccine"].question()
+    assert "planned_live_vaccine" not in [f.name for f in questions_to_ask(
+        {k: v for k, v in patient_b.items() if k != "planned_live_vaccine"})]
+
+
+def test_brain_spread_without_symptoms_does_not_rule_out():
+    facts = {**PATIENT_A, "brain_metastases": True, "brain_metastases_symptoms": False}
+    assert verdicts(facts)[A] == POSSIBLE_MATCH
+    assert verdicts({**facts, "brain_metastases_symptoms": True})[A] == NOT_A_MATCH
+    typed = "it spread to my brain last year but it was removed and I have no symptoms now"
+    answer = dialogue.answer_fact("brain_metastases", typed, {**PATIENT_A,
+                                                              "brain_metastases": None}, 0)
+    assert answer.understood and answer.updates == {"brain_metastases": True}
+    assert answer.messages == []  # not taken as a correction: 'spread' is already known
+    assert dialogue.answer_fact("brain_metastases_symptoms", "I have no symptoms now", {},
+                                0).updates == {"brain_metastases_symptoms": False}
