@@ -212,6 +212,17 @@ def parse_recent(fact: Fact, text: str, today: date | None = None) -> bool | str
     return found if found is not None else parsing.parse_yes_no(text, today)
 
 
+# --- a Karnofsky score between two ECOG grades --------------------------------------------
+
+
+def karnofsky_between_grades(text: str) -> int | None:
+    """The Karnofsky score an ECOG answer gives, when it fits two ECOG grades (KPS 70, 60 or
+    50: vocabulary `karnofsky` null), so the patient can be told why it is asked again."""
+    score = parsing._keyword_score(parsing._text(text), "ecog", "karnofsky_keywords")
+    table = parsing._vocab()["ecog"]["karnofsky"]
+    return score if score in table and table[score] is None else None
+
+
 # --- which parser reads a fact ------------------------------------------------------------
 
 Parser = Callable[[str, "date | None"], Any]

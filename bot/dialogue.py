@@ -175,8 +175,17 @@ def answer_fact(
         answer.messages.append(text_message(say("recorded_unknown")))
         return answer
     answer.understood = False
-    answer.messages.append(text_message(fact.hint or content()["answer_hint"][fact.type]))
+    answer.messages.append(text_message(_hint(fact, text)))
     return answer
+
+
+def _hint(fact: Fact, text: str) -> str:
+    """What to say when an answer is not understood: why, where the answer says it."""
+    if fact.parser == "ecog":
+        score = answers.karnofsky_between_grades(text)
+        if score is not None:
+            return say("karnofsky_between", score=score)
+    return fact.hint or content()["answer_hint"][fact.type]
 
 
 def read_value(

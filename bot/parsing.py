@@ -1133,12 +1133,16 @@ def _scale(
 
 
 def _ecog_number(t: _Text) -> int | None:
-    """ECOG from "ECOG 1", or from a Karnofsky score ("KPS 80" -> 1, clinical.md 1.4)."""
+    """ECOG from "ECOG 1", or from a Karnofsky score ("KPS 80" -> 1, clinical.md 1.4); a
+    Karnofsky score between two grades (70, 60, 50) is unusable."""
     score = _keyword_score(t, "ecog", "keywords")
     if score is not None:
         return score
     kps = _keyword_score(t, "ecog", "karnofsky_keywords")
-    return kps if kps is None else _vocab()["ecog"]["karnofsky"].get(kps, _INVALID)
+    if kps is None:
+        return None
+    grade = _vocab()["ecog"]["karnofsky"].get(kps, _INVALID)
+    return _INVALID if grade is None else grade  # null: between two grades
 
 
 def parse_ecog(text: str, today: date | None = None) -> int | str | None:

@@ -83,8 +83,8 @@ FLIPS: list[tuple[str, str, dict[str, Any], str]] = [
     (B, "inc-4a", {"prior_systemic_therapy": False, "prior_gemcitabine": UNKNOWN}, NOT_A_MATCH),
     (B, "inc-4b", {"prior_gemcitabine": True}, NOT_A_MATCH),
     (B, "inc-6", {"age": 66, "ecog": 0}, NOT_A_MATCH),
-    (B, "inc-7", {"age": 30, "ecog": 3}, NOT_A_MATCH),
-    (B, "inc-8", {"lansky": 60}, NOT_A_MATCH),
+    (B, "inc-7", {"age": 30, "ecog": 3, "amputation": False}, NOT_A_MATCH),
+    (B, "inc-8", {"lansky": 60, "amputation": False}, NOT_A_MATCH),
     (B, "exc-1", {"other_cancer_5y": True}, NOT_A_MATCH),
     (B, "exc-2", {"in_other_trial": True}, NOT_A_MATCH),
     (B, "exc-3", {"prior_checkpoint_inhibitor": True, "checkpoint_secondary_resistance": True},
@@ -141,10 +141,10 @@ def test_lansky_below_16_and_ecog_from_16():
     assert next_question(at_15).name == "lansky"
     assert next_question(at_16).name == "ecog"
     assert verdicts({**at_15, "lansky": 70})[B] == POSSIBLE_MATCH
-    assert verdicts({**at_15, "lansky": 60})[B] == NOT_A_MATCH
+    assert verdicts({**at_15, "lansky": 60, "amputation": False})[B] == NOT_A_MATCH
     assert verdicts({**at_15, "ecog": 3, "lansky": 70})[B] == POSSIBLE_MATCH  # ECOG not used <16
     assert verdicts({**at_16, "ecog": 2})[B] == POSSIBLE_MATCH
-    assert verdicts({**at_16, "ecog": 3})[B] == NOT_A_MATCH
+    assert verdicts({**at_16, "ecog": 3, "amputation": False})[B] == NOT_A_MATCH
     assert verdicts({**at_16, "ecog": 2, "lansky": 10})[B] == POSSIBLE_MATCH  # Lansky not used 16+
 
 

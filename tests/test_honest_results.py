@@ -369,3 +369,59 @@ def test_brain_spread_without_symptoms_does_not_rule_out():
     assert answer.messages == []  # not taken as a correction: 'spread' is already known
     assert dialogue.answer_fact("brain_metastases_symptoms", "I have no symptoms now", {},
                                 0).updates == {"brain_metastases_symptoms": False}
+
+
+# --- row 7: walking aids count only for PROMIS, and only after an amputation -------------
+
+OSTEO_ADULT = {"diagnosis": "osteosarcoma", "age": 30, "lung_metastases": True,
+               "lung_nodules_resectable": "removable", "local_recurrence": "no",
+               "prior_systemic_therapy": True, "prior_gemcitabine": False,
+               "prior_checkpoint_inhibitor": False}
+
+
+def test_the_activity_questions_do_not_tell_everyone_to_count_walking_aids():
+    catalog = load_catalog()
+    for name in ("ecog", "lansky"):
+        for audience in AUDIENCES:
+            text = catalog[name].question(audience, catalog.persons)
+            assert "wheelchair" not in text and "walker" not in text, text
+
+
+def test_walking_aids_count_for_promis_after_an_amputation(patient_b):
+    adult = {**patient_b, **OSTEO_ADULT, "ecog": 3}
+    adult.pop("lansky")
+    names = [f.name for f in questions_to_ask(adult)]
+    assert names[0] == "amputation"
+    assert verdicts({**adult, "amputation": False})[B] == NOT_A_MATCH
+    assert [f.name for f in questions_to_ask({**adult, "amputation": True})] == [
+        "mobile_with_aids"]
+    assert verdicts({**adult, "amputation": True, "mobile_with_aids": True})[B] == POSSIBLE_MATCH
+    child = {**patient_b, "lansky": 50, "amputation": True}
+    assert [f.name for f in questions_to_ask(child)] == ["plays_with_aids"]
+    assert verdicts({**child, "plays_with_aids": True})[B] == POSSIBLE_MATCH
+
+
+def test_an_amputation_is_never_asked_for_the_cardunilizumab_study():
+    for ecog in (0, 1, 2, 3, 4):
+        facts = {**PATIENT_A, "ecog": ecog}
+        facts.pop("heart_condition")
+        assert "amputation" not in [f.name for f in questions_to_ask(facts)]
+    assert verdicts({**PATIENT_A, "ecog": 2, "amputation": True,
+                     "mobile_with_aids": True})[A] == NOT_A_MATCH
+
+
+# --- row 8: KPS 70 and 50-60 do not settle ECOG ------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["KPS 70", "my oncologist wrote KPS 70 in my notes",
+                                   "karnofsky 60", "KPS of 50"])
+def test_a_karnofsky_score_between_two_grades_is_asked_again(typed):
+    assert parsing.parse_ecog(typed) is None
+    answer = dialogue.answer_fact("ecog", typed, {}, 0)
+    assert not answer.understood and "ecog" not in answer.updates
+    assert "can fit two of these sentences" in answer.messages[-1]["text"]
+
+
+@pytest.mark.parametrize(("typed", "grade"), [("KPS 90", 0), ("KPS 80", 1), ("KPS 40", 3)])
+def test_a_karnofsky_score_that_fits_one_grade_is_still_read(typed, grade):
+    assert parsing.parse_ecog(typed) == grade

@@ -475,7 +475,7 @@ ECOG = [
     ("two", 2),
     ("KPS 80", 1),
     ("karnofsky 100", 0),
-    ("Karnofsky score of 60", 2),
+    ("Karnofsky score of 60", None),  # ECOG 2 or 3 (issue 11)
     ("KPS 30", 3),
     ("KPS 10", 4),
     ("卧床不起", 4),
