@@ -17,17 +17,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from typing import Any
 
-import yaml
-
 from bot import answers, parsing, rules, safety
-from bot.catalog import CONTENT_DIR, Fact, load_catalog
+from bot.catalog import Fact, load_catalog
 from bot.engine import questions_to_ask, screen
 from bot.result import result_message
 from bot.trials import Trial, load_trials
 from bot.values import AUDIENCE, CONSENT, UNKNOWN
+from bot.wording import content, say
 
 Message = dict[str, Any]
 
@@ -35,17 +33,6 @@ Message = dict[str, Any]
 MAX_FAILED_ANSWERS = 2  # then the answer is recorded as 'not sure' instead of looping
 MAX_TEXT = 2000  # longer messages are cut before parsing (the tracker keeps the whole text)
 
-
-@cache
-def content() -> dict[str, Any]:
-    """The wording of bot/content/conversation.yaml."""
-    return yaml.safe_load((CONTENT_DIR / "conversation.yaml").read_text(encoding="utf-8"))
-
-
-def say(key: str, **values: Any) -> str:
-    """A text from conversation.yaml with its placeholders filled."""
-    text = content()[key]
-    return text.format(**values) if values else text
 
 
 def text_message(text: str, buttons: list[tuple[str, str]] | None = None) -> Message:
@@ -404,7 +391,7 @@ def _card(entry: Mapping[str, Any]) -> str:
     lines = [
         f"{entry['title']} ({entry['nct_id']})",
         say(status_key, status=entry["status"]),
-        words["verdict_words"][entry["verdict"]],
+        words["verdict_for_now"] if entry["for_now"] else words["verdict_words"][entry["verdict"]],
     ]
     if entry["reasons"]:
         lines += [words["reasons_heading"], *(f"- {reason}" for reason in entry["reasons"])]

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.catalog import load_catalog
 from bot.engine import NOT_A_MATCH, UNCLEAR, PartResult, TrialResult, screen
+from bot.wording import say
 
 RESULT_TYPE = "screening_result"
 
@@ -36,6 +37,7 @@ def trial_entry(result: TrialResult) -> dict[str, Any]:
         "status": trial.status,
         "recruiting": trial.recruiting,
         "verdict": result.verdict,
+        "for_now": for_now(result),
         "reasons": reasons(result),
         "to_check": to_check(result),
         "contact": None if contact is None else _drop_empty(vars(contact)),
@@ -61,8 +63,18 @@ def reasons(result: TrialResult) -> list[str]:
     return []
 
 
+def for_now(result: TrialResult) -> bool:
+    """A trial ruled out only by timing (a wait, a treatment going on now): the verdict holds
+    today, and its wording says it may change."""
+    deciding = result.deciding
+    return bool(deciding) and all(p.part.timing for p in deciding)
+
+
 def _ruled_out(part: PartResult) -> str:
-    return f"{part.part.summary}. You told us: {_answers_in_words(part)}."
+    reason = f"{part.part.summary}. You told us: {_answers_in_words(part)}."
+    if part.part.timing:
+        reason += f" {part.part.timing} {say('may_change')}"
+    return reason
 
 
 def _still_open(part: PartResult) -> str:

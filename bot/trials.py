@@ -272,6 +272,8 @@ def _part(where: str, part_id: str, raw: Any, catalog: Catalog) -> Part:
             _check_values(rule, catalog)
         except (rules.RuleError, TypeError) as error:  # TypeError: e.g. a list as a fact name
             raise TrialDataError(f"{where} ({part_id}): {error}") from error
+    if raw.get("timing") is not None and rule is None:
+        raise TrialDataError(f"{where} ({part_id}): timing is for a part with a rule")
     collect = tuple(_list(raw.get("collect"), f"{where} ({part_id}): collect"))
     unknown = [name for name in collect if name not in catalog]
     if unknown or (collect and rule is None):

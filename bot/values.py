@@ -9,3 +9,9 @@ UNKNOWN: Final = "unknown"
 #: The two questions asked before any health question: consent, then who the chat is about.
 CONSENT: Final = "consent"
 AUDIENCE: Final = "audience"
+
+#: Asked when only studies that are not taking new people remain possible: stop now (see the
+#: result) or go on answering (issue 11). Its values are CLOSED_STOP and CLOSED_GO_ON.
+CLOSED_CHOICE: Final = "closed_trial_choice"
+CLOSED_STOP: Final = "stop"
+CLOSED_GO_ON: Final = "go_on"

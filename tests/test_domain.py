@@ -32,7 +32,8 @@ def test_lookup_tables_are_up_to_date_with_the_vocabulary():
 def test_every_fact_has_a_slot_and_a_place_in_the_form():
     facts = [fact.name for fact in load_catalog()]
     assert set(facts) <= set(DOMAIN["slots"])
-    assert DOMAIN["forms"]["screening_form"]["required_slots"] == ["consent", "audience", *facts]
+    assert DOMAIN["forms"]["screening_form"]["required_slots"] == [
+        "consent", "audience", "closed_trial_choice", *facts]
 
 
 def test_answer_slots_never_take_control_intents():

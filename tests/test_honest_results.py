@@ -425,3 +425,47 @@ def test_a_karnofsky_score_between_two_grades_is_asked_again(typed):
 @pytest.mark.parametrize(("typed", "grade"), [("KPS 90", 0), ("KPS 80", 1), ("KPS 40", 3)])
 def test_a_karnofsky_score_that_fits_one_grade_is_still_read(typed, grade):
     assert parsing.parse_ecog(typed) == grade
+
+
+# --- row 3: a reason about timing says so ------------------------------------------------
+
+TIMED = [
+    (A, {"recent_serious_infection": True}, "at least 4 weeks"),
+    (A, {"recent_major_surgery": True}, "at least 30 days"),
+    (A, {"current_cancer_treatment": True}, "while they are getting other cancer treatment"),
+    (A, {"recent_live_vaccine": True}, "at least 30 days"),
+    (A, {**HEART, "recent_cardiovascular_event": True}, "at least 6 months"),
+    (B, {"in_other_trial": True}, "at least 4 weeks"),
+    (B, {"recent_immunomodulator_or_tcm": True}, "at least 2 weeks"),
+    (B, {"recent_live_vaccine": True}, "at least 30 days"),
+]
+
+
+@pytest.mark.parametrize(("nct_id", "change", "wait"), TIMED,
+                         ids=[f"{n[-3:]}-{next(iter(c))}" for n, c, _ in TIMED])
+def test_a_timing_exclusion_says_it_is_about_timing(patient_b, nct_id, change, wait):
+    base = PATIENT_A if nct_id == A else patient_b
+    entry = _entry({**base, **change}, nct_id)
+    assert entry["verdict"] == NOT_A_MATCH and entry["for_now"] is True
+    (reason,) = entry["reasons"]
+    assert wait in reason and reason.endswith("This may change later: ask the study team.")
+    card = _card_text({**base, **change}, nct_id)
+    assert "does not seem to fit right now. This may change later." in card
+
+
+def test_an_exclusion_that_is_not_about_timing_says_nothing_of_the_kind():
+    entry = _entry({**PATIENT_A, "hiv": True}, A)
+    assert entry["for_now"] is False and "may change" not in " ".join(entry["reasons"])
+    both = _entry({**PATIENT_A, "hiv": True, "recent_live_vaccine": True}, A)
+    assert both["for_now"] is False  # a lasting reason with a timed one: not 'right now'
+
+
+def _entry(facts: dict[str, Any], nct_id: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bot", "screen", "--facts", "-"], cwd=ROOT,
+                          input=json.dumps(facts), capture_output=True, text=True, check=True)
+    return next(t for t in json.loads(done.stdout)["trials"] if t["nct_id"] == nct_id)
+
+
+def _card_text(facts: dict[str, Any], nct_id: str) -> str:
+    cards = [m["text"] for m in dialogue.result_messages(facts) if "text" in m]
+    return next(card for card in cards if f"({nct_id})" in card)

@@ -311,7 +311,8 @@
 
       var statusWords = fill(trial.recruiting ? labels.recruiting : labels.not_enrolling, { status: trial.status || "" });
       article.appendChild(el("p", "sc-card-status " + (trial.recruiting ? "sc-open" : "sc-closed"), statusWords));
-      var verdictWords = (labels.verdict_words || {})[verdict] || verdict;
+      var verdictWords = (trial.for_now && labels.verdict_for_now) ||
+        (labels.verdict_words || {})[verdict] || verdict;
       article.appendChild(el("p", "sc-card-verdict", verdictWords));
 
       list(article, labels.reasons_heading, trial.reasons);
