@@ -22,7 +22,7 @@ from typing import Any
 from bot import answers, parsing, rules, safety
 from bot.catalog import Fact, load_catalog
 from bot.engine import questions_to_ask, screen
-from bot.result import result_message
+from bot.result import result_message, status_words
 from bot.trials import Trial, load_trials
 from bot.values import AUDIENCE, CONSENT, UNKNOWN
 from bot.wording import content, say
@@ -308,17 +308,11 @@ def _where(trial: Trial) -> str:
 
 
 def _status_line(trial: Trial) -> str:
-    return f"{_trial_name(trial)}: {status_sentence(trial)}"
+    return f"{_trial_name(trial)}: {status_words(trial)}"
 
 
 def _trial_name(trial: Trial) -> str:
     return f"{trial.nct_id} ({trial.short_title})"
-
-
-def status_sentence(trial: Trial) -> str:
-    """Whether the study takes new people, in words, from the trial data."""
-    key = "recruiting" if trial.recruiting else "not_enrolling"
-    return say(key, status=trial.status)
 
 
 def handoff_messages() -> list[Message]:
@@ -333,7 +327,7 @@ def _contact_line(trial: Trial) -> str:
         return say("handoff_no_contact", trial=trial.short_title, nct_id=trial.nct_id,
                    sponsor=trial.sponsor, registry_url=trial.registry_url)
     details = contact_details(trial)
-    return f"{trial.short_title} ({trial.nct_id}): {details}. {status_sentence(trial)}"
+    return f"{trial.short_title} ({trial.nct_id}): {details}. {status_words(trial)}"
 
 
 def contact_details(trial: Trial) -> str:
@@ -366,11 +360,12 @@ def safety_messages(kind: str) -> list[Message]:
 # --- the result -------------------------------------------------------------------------------
 
 
-def result_messages(facts: Mapping[str, Any]) -> list[Message]:
+def result_messages(facts: Mapping[str, Any], today: date | None = None) -> list[Message]:
     """The plain-language card for each trial, then the machine-readable screening_result."""
     results = screen(facts)
-    message = result_message(results)
-    cards = [text_message(_card(entry)) for entry in message["trials"]]
+    message = result_message(results, today)
+    cards = [text_message(_card(result.trial, entry, today))
+             for result, entry in zip(results, message["trials"], strict=True)]
     return [
         text_message(say("result_intro")),
         *cards,
@@ -385,12 +380,11 @@ def fingerprint(facts: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def _card(entry: Mapping[str, Any]) -> str:
+def _card(trial: Trial, entry: Mapping[str, Any], today: date | None) -> str:
     words = content()
-    status_key = "recruiting" if entry["recruiting"] else "not_enrolling"
     lines = [
         f"{entry['title']} ({entry['nct_id']})",
-        say(status_key, status=entry["status"]),
+        status_words(trial, today),
         words["verdict_for_now"] if entry["for_now"] else words["verdict_words"][entry["verdict"]],
     ]
     if entry["reasons"]:
@@ -425,7 +419,7 @@ def public_lines(trial: Trial) -> list[str]:
         contact = say("no_contact", sponsor=trial.sponsor)
     return [
         f"{trial.short_title} ({trial.nct_id})",
-        status_sentence(trial),
+        status_words(trial),
         " ".join(trial.summary.split()),
         contact,
         f"{say('registry_heading')} {trial.registry_url}",

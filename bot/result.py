@@ -10,31 +10,36 @@ status, registry link, data version) only add to the design's shape.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from bot.catalog import load_catalog
 from bot.engine import NOT_A_MATCH, UNCLEAR, PartResult, TrialResult, screen
-from bot.wording import say
+from bot.trials import Trial
+from bot.wording import date_words, say
 
 RESULT_TYPE = "screening_result"
 
 
-def screening_result(facts: Mapping[str, Any]) -> dict[str, Any]:
+def screening_result(facts: Mapping[str, Any], today: date | None = None) -> dict[str, Any]:
     """The result message for these facts."""
-    return result_message(screen(facts))
+    return result_message(screen(facts), today)
 
 
-def result_message(results: Iterable[TrialResult]) -> dict[str, Any]:
-    return {"type": RESULT_TYPE, "trials": [trial_entry(result) for result in results]}
+def result_message(results: Iterable[TrialResult], today: date | None = None) -> dict[str, Any]:
+    return {"type": RESULT_TYPE, "trials": [trial_entry(result, today) for result in results]}
 
 
-def trial_entry(result: TrialResult) -> dict[str, Any]:
+def trial_entry(result: TrialResult, today: date | None = None) -> dict[str, Any]:
     trial = result.trial
     contact = trial.contacts[0] if trial.contacts else None
     return {
         "nct_id": trial.nct_id,
         "title": trial.short_title,
         "status": trial.status,
+        "status_date": trial.status_recorded,
+        "status_as_of": date_words(trial.status_date),
+        "status_old": trial.status_is_old(today),
         "recruiting": trial.recruiting,
         "verdict": result.verdict,
         "for_now": for_now(result),
@@ -45,6 +50,14 @@ def trial_entry(result: TrialResult) -> dict[str, Any]:
         "registry_url": trial.registry_url,
         "trial_version": trial.version,
     }
+
+
+def status_words(trial: Trial, today: date | None = None) -> str:
+    """Whether the study takes new people, with the record's date, and a warning when that
+    date is more than 6 months old."""
+    key = "recruiting" if trial.recruiting else "not_enrolling"
+    words = say(key, status=trial.status, as_of=date_words(trial.status_date))
+    return f"{words} {say('status_old')}" if trial.status_is_old(today) else words
 
 
 def to_check(result: TrialResult) -> list[str]:

@@ -18,6 +18,7 @@ import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ KINDS = ("inclusion", "exclusion")
 CRITERION_KEYS = frozenset({"number", "text", "parts"})
 PART_KEYS = frozenset({"summary", "rule", "study_team", "note", "timing", "check", "collect"})
 ORDER_OPERATORS = frozenset({"gte", "gt", "lte", "lt"})
+#: A status older than this (about 6 months) is said to have possibly changed (issue 11).
+STATUS_MAX_AGE_DAYS = 183
 
 
 class TrialDataError(ValueError):
@@ -97,6 +100,15 @@ class Trial:
     raw: Mapping[str, Any]  # the whole file, for wording other modules read (FAQ answers)
 
     @property
+    def status_date(self) -> date:
+        """The date of the record's status (its processing date, else when it was copied)."""
+        return date.fromisoformat(self.status_recorded)
+
+    def status_is_old(self, today: date | None = None) -> bool:
+        """The record's status is more than STATUS_MAX_AGE_DAYS old: it may have changed."""
+        return ((today or date.today()) - self.status_date).days > STATUS_MAX_AGE_DAYS
+
+    @property
     def parts(self) -> list[tuple[Criterion, Part]]:
         return [(criterion, part) for criterion in self.criteria for part in criterion.parts]
 
@@ -155,7 +167,7 @@ def load_trial(path: Path, catalog: Catalog, registry_dir: Path = REGISTRY_DIR) 
             sponsor=data["sponsor"],
             status=data["status"],
             recruiting=bool(data["recruiting"]),
-            status_recorded=str(data["status_recorded"]),
+            status_recorded=date.fromisoformat(str(data["status_recorded"])).isoformat(),
             registry_url=data["registry_url"],
             contacts=tuple(Contact(**c) for c in data.get("contacts") or []),
             sites=tuple(data.get("sites") or []),
@@ -163,7 +175,7 @@ def load_trial(path: Path, catalog: Catalog, registry_dir: Path = REGISTRY_DIR) 
             version=hashlib.sha256(raw_bytes).hexdigest()[:12],
             raw=data,
         )
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise TrialDataError(f"{path.name}: missing or malformed field {error}") from error
 
 

@@ -6,6 +6,7 @@ both say things to patients; every text is written once in the content file.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -24,3 +25,9 @@ def say(key: str, **values: Any) -> str:
     """A text from conversation.yaml with its placeholders filled."""
     text = content()[key]
     return text.format(**values) if values else text
+
+
+def date_words(day: date) -> str:
+    """A date in the content's words ("12 Nov 2024")."""
+    month = content()["months"][day.month - 1]
+    return say("date_format", day=day.day, month=month, year=day.year)

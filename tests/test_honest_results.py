@@ -18,6 +18,7 @@ import pytest
 from bot import dialogue, parsing
 from bot.catalog import AUDIENCES, load_catalog
 from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, questions_to_ask, screen
+from bot.result import screening_result
 from bot.trials import TrialDataError, load_trial, load_trials
 from bot.values import UNKNOWN
 from tests.patients import PATIENT_A, A, B
@@ -37,7 +38,7 @@ def test_public_information_lines_come_from_the_data(title):
     trial = dataclasses.replace(load_trials()[1], short_title=title)
     lines = dialogue.public_lines(trial)
     assert lines[0] == f"{title} ({trial.nct_id})"
-    assert lines[1] == "This study is taking new people (the record says: Recruiting)."
+    assert lines[1].startswith("This study is taking new people (the record says: Recruiting,")
     contact = lines[3]
     assert contact.startswith("Contact: Qiyuan Bao") and "+86 13818971504" in contact
     assert title not in contact and "taking new people" not in contact  # said once, above
@@ -468,4 +469,34 @@ def _entry(facts: dict[str, Any], nct_id: str) -> dict[str, Any]:
 
 def _card_text(facts: dict[str, Any], nct_id: str) -> str:
     cards = [m["text"] for m in dialogue.result_messages(facts) if "text" in m]
+    return next(card for card in cards if f"({nct_id})" in card)
+
+
+# --- row 6: the status carries its record's date, and a warning when it is old -----------
+
+
+def test_the_status_says_as_of_when_and_warns_when_the_record_is_old():
+    from datetime import date
+
+    recent, old = date(2025, 1, 10), date(2025, 6, 1)
+    fresh = _card_text_on(PATIENT_A, B, recent)
+    assert "(the record says: Recruiting, as of 12 Nov 2024)." in fresh
+    assert "may have changed" not in fresh
+    stale = _card_text_on(PATIENT_A, B, old)
+    assert "as of 12 Nov 2024). That record is more than 6 months old, so this may have " \
+           "changed. The study team can tell you." in stale
+    entry = next(t for t in screening_result(PATIENT_A, old)["trials"] if t["nct_id"] == B)
+    assert (entry["status_date"], entry["status_as_of"], entry["status_old"]) == (
+        "2024-11-12", "12 Nov 2024", True)
+    cli = _entry(PATIENT_A, B)
+    assert cli["status_as_of"] == "12 Nov 2024"
+
+
+def test_a_not_recruiting_status_carries_its_date_too():
+    card = _card_text(PATIENT_A, A)
+    assert "not taking new people right now (the record says: Active, not recruiting, as of" in card
+
+
+def _card_text_on(facts: dict[str, Any], nct_id: str, today) -> str:
+    cards = [m["text"] for m in dialogue.result_messages(facts, today) if "text" in m]
     return next(card for card in cards if f"({nct_id})" in card)
