@@ -12,10 +12,6 @@ CONTROL_INTENTS = (
     "delete_data",
 )
 
-#: The control intents that also interrupt the choice to stop or go on (where "stop" is an
-#: answer): safety, deletion and asking for a person.
-SAFETY_INTENTS = ("urgent_help", "self_harm", "human_handoff", "delete_data")
-
 FAQ_INTENTS = (
     "faq_sbrt",
     "faq_cardunilizumab",

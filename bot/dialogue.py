@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot import answers, parsing, rules, safety
+from bot import answers, closed, parsing, rules, safety
 from bot.catalog import Fact, load_catalog
 from bot.engine import questions_to_ask, screen
 from bot.result import result_message, status_words
 from bot.trials import Trial, load_trials
-from bot.values import AUDIENCE, CONSENT, UNKNOWN
+from bot.values import AUDIENCE, CLOSED_CHOICE, CLOSED_GO_ON, CLOSED_STOP, CONSENT, UNKNOWN
 from bot.wording import content, say
 
 Message = dict[str, Any]
@@ -55,10 +55,14 @@ def next_step(
     facts: Mapping[str, Any],
     paused: bool = False,
     prefer: str | None = None,
+    closed_choice: str | None = None,
 ) -> str | None:
     """The slot the screening form asks next: consent, then audience, then the engine's
     question (`prefer`, an answer the patient asked to change, first if it still matters);
-    None ends the form (no consent, paused, or every verdict settled)."""
+    None ends the form (no consent, paused, or every verdict settled).
+
+    When only studies that are not taking new people remain open, the patient first chooses
+    to stop there or go on (CLOSED_CHOICE); after 'stop' the form ends while that holds."""
     if paused or consent is False:
         return None
     if consent is None:
@@ -66,13 +70,19 @@ def next_step(
     if audience is None:
         return AUDIENCE
     remaining = [fact.name for fact in questions_to_ask(facts)]
-    if prefer in remaining:
-        return prefer
-    return remaining[0] if remaining else None
+    if not remaining:
+        return None
+    if closed_choice != CLOSED_GO_ON and closed.choice_needed(facts):
+        return None if closed_choice == CLOSED_STOP else CLOSED_CHOICE
+    return prefer if prefer in remaining else remaining[0]
 
 
-def ask_message(slot: str, audience: str | None) -> Message:
-    """The question for a slot, with its buttons."""
+def ask_message(slot: str, audience: str | None, facts: Mapping[str, Any] | None = None
+                ) -> Message | list[Message]:
+    """The question for a slot, with its buttons (the choice to stop or go on is two
+    messages: what is going on, then the question)."""
+    if slot == CLOSED_CHOICE:
+        return closed.choice_messages(facts or {})
     if slot == CONSENT:
         yes, no = content()["consent_buttons"]
         return text_message(say("consent_question"), [(yes, yes), (no, no)])
@@ -97,12 +107,16 @@ class Answer:
 
     `updates` are slot values to set (the asked one, and any other facts the message stated);
     `messages` are said before the next question; `understood` is False when the question
-    must be asked again.
+    must be asked again. `failures` and `deflections` count, for the question still open,
+    the answers not understood and the messages taken as something else (a question about
+    the studies, a correction, small talk); both are 0 once the question is answered.
     """
 
     updates: dict[str, Any] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     understood: bool = True
+    failures: int = 0
+    deflections: int = 0
 
 
 def parse_consent(text: str) -> bool | None:
@@ -127,52 +141,85 @@ def parse_audience(text: str) -> str | None:
     return None
 
 
-def answer_opening(slot: str, text: str, failures: int) -> Answer:
-    """An answer to the consent or audience question."""
-    value = parse_consent(text) if slot == CONSENT else parse_audience(text)
+#: What the open question takes when its answer is not understood a second time: never
+#: consent, 'not sure' for a screening question, the neutral 'the patient' wording for who the
+#: chat is about, and going on with the questions for the choice to stop.
+GIVEN_UP = {CONSENT: False, AUDIENCE: "other", CLOSED_CHOICE: CLOSED_GO_ON}
+OPENING_PARSERS = {CONSENT: parse_consent, AUDIENCE: parse_audience,
+                   CLOSED_CHOICE: closed.parse_choice}
+
+
+def take_answer(
+    slot: str, text: str, intent: str | None, facts: Mapping[str, Any], failures: int = 0,
+    deflections: int = 0, today: date | None = None,
+) -> Answer:
+    """One message at the open question, read as an answer first.
+
+    A message that is not an answer but a question about the studies, small talk or a
+    correction gets its reply, and the question is asked again; the second time at the same
+    question it counts as not understood. The second answer not understood is recorded as
+    'not sure' (with "talk to a person" offered), so no question is asked more than three
+    times and every conversation reaches a result (issue 11).
+    """
+    text = (text or "")[:MAX_TEXT]
+    value, corrections = _read(slot, text, facts, today)
+    said = [updated_message(name, found) for name, found in corrections.items() if name in facts]
     if value is not None:
-        return Answer(updates={slot: value})
-    if slot == CONSENT and failures + 1 > MAX_FAILED_ANSWERS:
-        return Answer(updates={CONSENT: False})  # never assume consent
-    return Answer(messages=[text_message(say(f"{slot}_reask"))], understood=False)
+        return Answer(updates={**corrections, slot: value}, messages=said)
+    soft = None if corrections else soft_reply(intent, slot)
+    deflected = soft is not None or bool(corrections)
+    said = soft if soft is not None else said
+    if deflected and deflections == 0:
+        return Answer({**corrections, slot: None}, said, False, failures, 1)
+    if failures + 1 >= MAX_FAILED_ANSWERS:
+        given = GIVEN_UP.get(slot, UNKNOWN)
+        return Answer({**corrections, slot: given}, [*said, *_given_up_messages(slot)])
+    return Answer({**corrections, slot: None}, [*said, text_message(_hint(slot, text))], False,
+                  failures + 1, deflections + deflected)
 
 
 def answer_fact(
     fact_name: str, text: str, facts: Mapping[str, Any], failures: int, today: date | None = None
 ) -> Answer:
-    """An answer to a screening question, plus any other facts the same message states.
-
-    'Actually I'm 46' given while another question is open corrects the age and asks the open
-    question again; an answer not understood twice is recorded as 'not sure'.
-    """
-    fact = load_catalog()[fact_name]
-    text = (text or "")[:MAX_TEXT]
-    value, corrections = read_value(fact, text, facts, today)
-    answer = Answer(updates=dict(corrections))
-    answer.messages = [updated_message(name, found) for name, found in corrections.items()
-                       if name in facts]
-    if value is not None:
-        answer.updates[fact_name] = value
-        return answer
-    if corrections:
-        answer.understood = False
-        return answer
-    if failures + 1 > MAX_FAILED_ANSWERS:
-        answer.updates[fact_name] = UNKNOWN
-        answer.messages.append(text_message(say("recorded_unknown")))
-        return answer
-    answer.understood = False
-    answer.messages.append(text_message(_hint(fact, text)))
+    """An answer to a screening question (no intent: see take_answer)."""
+    answer = take_answer(fact_name, text, None, facts, failures, today=today)
+    answer.updates = {k: v for k, v in answer.updates.items() if v is not None or k != fact_name}
     return answer
 
 
-def _hint(fact: Fact, text: str) -> str:
+def answer_opening(slot: str, text: str, failures: int) -> Answer:
+    """An answer to the consent or audience question (no intent: see take_answer)."""
+    answer = take_answer(slot, text, None, {}, failures)
+    answer.updates = {k: v for k, v in answer.updates.items() if v is not None}
+    return answer
+
+
+def _read(slot: str, text: str, facts: Mapping[str, Any], today: date | None
+          ) -> tuple[Any, dict[str, Any]]:
+    if slot in OPENING_PARSERS:
+        return OPENING_PARSERS[slot](text), {}
+    return read_value(load_catalog()[slot], text, facts, today)
+
+
+def _hint(slot: str, text: str) -> str:
     """What to say when an answer is not understood: why, where the answer says it."""
+    if slot in OPENING_PARSERS:
+        return say({CLOSED_CHOICE: "closed_reask"}.get(slot, f"{slot}_reask"))
+    fact = load_catalog()[slot]
     if fact.parser == "ecog":
         score = answers.karnofsky_between_grades(text)
         if score is not None:
             return say("karnofsky_between", score=score)
     return fact.hint or content()["answer_hint"][fact.type]
+
+
+def _given_up_messages(slot: str) -> list[Message]:
+    if slot == AUDIENCE:
+        return [text_message(say("audience_assumed"))]
+    if slot in GIVEN_UP:
+        return []
+    handoff = say("handoff_button")
+    return [text_message(say("recorded_unknown"), [(handoff, handoff)])]
 
 
 def read_value(

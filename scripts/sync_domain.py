@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.intents import CONTROL_INTENTS, SAFETY_INTENTS  # noqa: E402
+from actions.intents import CONTROL_INTENTS  # noqa: E402
 from bot.catalog import load_catalog  # noqa: E402
 from bot.values import AUDIENCE, CLOSED_CHOICE, CONSENT  # noqa: E402
 from scripts.generated import write_or_check  # noqa: E402
@@ -45,9 +45,7 @@ def generated_text() -> str:
     lines += [f"      - {name}" for name in asked]
     lines += ["", "slots:"]
     for name in asked:
-        # "stop" answers the choice to stop now (or go on): only safety and deletion, and a
-        # person, take the conversation elsewhere there
-        lines += _answer_slot(name, SAFETY_INTENTS if name == CLOSED_CHOICE else CONTROL_INTENTS)
+        lines += _answer_slot(name)
     for name, slot_type in CONTROL_SLOTS.items():
         lines += [f"  {name}:", f"    type: {slot_type}", "    influence_conversation: false",
                   "    mappings:", "      - type: custom"]
@@ -62,7 +60,7 @@ def generated_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _answer_slot(name: str, left_to_rules: tuple[str, ...]) -> list[str]:
+def _answer_slot(name: str) -> list[str]:
     """A slot filled with the raw text of the message that answers its question, and only
     then; control intents (stop, restart, ...) are left to the rules. The validation action
     turns the text into a checked value."""
@@ -74,7 +72,7 @@ def _answer_slot(name: str, left_to_rules: tuple[str, ...]) -> list[str]:
         "      - type: from_text",
         "        not_intent:",
     ]
-    lines += [f"          - {intent}" for intent in left_to_rules]
+    lines += [f"          - {intent}" for intent in CONTROL_INTENTS]
     lines += [
         "        conditions:",
         f"          - active_loop: {FORM}",

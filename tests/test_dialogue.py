@@ -27,9 +27,10 @@ def test_opening_asks_consent_then_audience_then_the_engine():
 
 def test_an_answer_to_change_is_asked_first_if_it_still_matters():
     facts = {"diagnosis": "leiomyosarcoma", "age": 52}
-    assert dialogue.next_step(True, "self", facts) == "metastatic"
-    assert dialogue.next_step(True, "self", facts, prefer="ecog") == "ecog"
-    assert dialogue.next_step(True, "self", facts, prefer="lansky") == "metastatic"  # under 16
+    go_on = {"closed_choice": "go_on"}  # only the not-recruiting study is left: going on
+    assert dialogue.next_step(True, "self", facts, **go_on) == "metastatic"
+    assert dialogue.next_step(True, "self", facts, prefer="ecog", **go_on) == "ecog"
+    assert dialogue.next_step(True, "self", facts, prefer="lansky", **go_on) == "metastatic"
 
 
 @pytest.mark.parametrize(("text", "value"), [("Yes, I agree", True), ("yes", True),

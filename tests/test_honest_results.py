@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from bot import dialogue, parsing
+from bot import closed, dialogue, parsing
 from bot.catalog import AUDIENCES, load_catalog
 from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, questions_to_ask, screen
 from bot.result import screening_result
 from bot.trials import TrialDataError, load_trial, load_trials
-from bot.values import UNKNOWN
+from bot.values import CLOSED_CHOICE, UNKNOWN
 from tests.patients import PATIENT_A, A, B
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -500,3 +500,45 @@ def test_a_not_recruiting_status_carries_its_date_too():
 def _card_text_on(facts: dict[str, Any], nct_id: str, today) -> str:
     cards = [m["text"] for m in dialogue.result_messages(facts, today) if "text" in m]
     return next(card for card in cards if f"({nct_id})" in card)
+
+
+# --- a trial that is not recruiting: stop now, or go on ----------------------------------
+
+
+def test_when_only_the_closed_study_is_left_the_patient_chooses_first():
+    facts = {"diagnosis": "leiomyosarcoma"}
+    assert dialogue.next_step(True, "self", facts) == CLOSED_CHOICE
+    assert dialogue.next_step(True, "self", facts, closed_choice="stop") is None
+    assert dialogue.next_step(True, "self", facts, closed_choice="go_on") == "age"
+    # a recruiting study still open: no choice
+    assert dialogue.next_step(True, "self", {"diagnosis": "osteosarcoma"}) == "age"
+    assert dialogue.next_step(True, "self", {"diagnosis": UNKNOWN}) == "age"
+    # every study settled: the result, no choice
+    assert dialogue.next_step(True, "self", {**PATIENT_A, "age": 80}) is None
+
+
+def test_the_choice_says_plainly_what_is_going_on():
+    explain, question = dialogue.ask_message(CLOSED_CHOICE, "self", {"diagnosis": "ups"})
+    assert "PROMIS: osteosarcoma that has spread to the lungs (NCT06114225)" in explain["text"]
+    assert "Cardunilizumab for soft tissue sarcoma (NCT06114173), is not taking new people" \
+        in explain["text"]
+    assert "if the study opens again" in explain["text"]
+    assert [b["title"] for b in question["buttons"]] == ["See my result now",
+                                                         "Go on with the questions"]
+
+
+@pytest.mark.parametrize(("typed", "choice"), [
+    ("See my result now", "stop"), ("stop here please", "stop"), ("just show my result", "stop"),
+    ("Go on with the questions", "go_on"), ("continue", "go_on"), ("keep going", "go_on"),
+    ("hmm", None)])
+def test_the_choice_is_read_from_buttons_and_words(typed, choice):
+    assert closed.parse_choice(typed) == choice
+
+
+def test_stopping_gives_the_result_with_the_sponsor_and_the_record():
+    cards = [m["text"] for m in dialogue.result_messages({"diagnosis": "leiomyosarcoma"})
+             if "text" in m]
+    card = next(c for c in cards if "(NCT06114173)" in c)
+    assert "Sponsor: Xiangya Hospital of Central South University" in card
+    assert "https://clinicaltrials.gov/study/NCT06114173" in card
+    assert "not taking new people right now" in card
