@@ -16,7 +16,7 @@ from typing import Any
 from bot.catalog import load_catalog
 from bot.engine import NOT_A_MATCH, UNCLEAR, PartResult, TrialResult, screen
 from bot.trials import Trial
-from bot.wording import date_words, say
+from bot.wording import content, date_words, say
 
 RESULT_TYPE = "screening_result"
 
@@ -45,6 +45,7 @@ def trial_entry(result: TrialResult, today: date | None = None) -> dict[str, Any
         "for_now": for_now(result),
         "reasons": reasons(result),
         "to_check": to_check(result),
+        "to_check_details": to_check_details(result),
         "contact": None if contact is None else _drop_empty(vars(contact)),
         "sponsor": trial.sponsor,
         "registry_url": trial.registry_url,
@@ -61,7 +62,16 @@ def status_words(trial: Trial, today: date | None = None) -> str:
 
 
 def to_check(result: TrialResult) -> list[str]:
-    """What the study team will still check; nothing for a trial the answers already rule out."""
+    """What the study team will still check, as patients see it: the plain groups of the
+    open checks (at most five), in content order; nothing for a trial ruled out."""
+    if result.verdict == NOT_A_MATCH:
+        return []
+    wanted = {p.part.check for p in result.study_team_checks}
+    return [words for key, words in content()["check_groups"].items() if key in wanted]
+
+
+def to_check_details(result: TrialResult) -> list[str]:
+    """Every open study-team check as the trial file words it (staff, integrations)."""
     if result.verdict == NOT_A_MATCH:
         return []
     return _unique(p.part.study_team for p in result.study_team_checks)

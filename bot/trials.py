@@ -58,6 +58,7 @@ class Part:
     note: str | None = None
     timing: str | None = None  # an exclusion about timing: what the wait is, for the reason
     collect: tuple[str, ...] = ()  # facts asked for the study team while this part is open
+    check: str | None = None  # a study-team part: its plain group for patients (check_groups)
 
     @property
     def asked(self) -> bool:
@@ -291,8 +292,19 @@ def _part(where: str, part_id: str, raw: Any, catalog: Catalog) -> Part:
     if unknown or (collect and rule is None):
         raise TrialDataError(f"{where} ({part_id}): collect needs a rule and catalog facts, "
                              f"not {', '.join(map(str, unknown)) or 'a study-team part'}")
+    check = raw.get("check")
+    if (study_team is None) != (check is None) or (check and check not in check_groups()):
+        raise TrialDataError(f"{where} ({part_id}): a study-team part needs 'check', one of "
+                             f"{', '.join(check_groups())} (bot/content/conversation.yaml)")
     return Part(part_id, raw["summary"], rule, study_team, raw.get("note"), raw.get("timing"),
-                collect)
+                collect, check)
+
+
+@cache
+def check_groups() -> tuple[str, ...]:
+    """The plain groups of study-team checks patients see (conversation.yaml check_groups)."""
+    data = yaml.safe_load((CONTENT_DIR / "conversation.yaml").read_text(encoding="utf-8"))
+    return tuple(data["check_groups"])
 
 
 def _check_values(rule: Mapping[str, Any], catalog: Catalog) -> None:

@@ -542,3 +542,43 @@ def test_stopping_gives_the_result_with_the_sponsor_and_the_record():
     assert "Sponsor: Xiangya Hospital of Central South University" in card
     assert "https://clinicaltrials.gov/study/NCT06114173" in card
     assert "not taking new people right now" in card
+
+
+# --- what the study team will check: at most five plain groups for patients --------------
+
+
+@pytest.mark.parametrize("facts", [{}, PATIENT_A, {"diagnosis": "osteosarcoma"}],
+                         ids=["nothing", "patient A", "osteosarcoma"])
+def test_patients_see_at_most_five_plain_groups_of_checks(facts):
+    groups = dialogue.content()["check_groups"]
+    for entry in screening_result(facts)["trials"]:
+        if entry["verdict"] == NOT_A_MATCH:
+            continue
+        assert 0 < len(entry["to_check"]) <= 5
+        assert set(entry["to_check"]) <= set(groups.values())
+        assert len(entry["to_check_details"]) > len(entry["to_check"])
+
+
+def test_the_card_lists_the_groups_and_staff_keep_every_check(patient_b):
+    card = _card_text(patient_b, B)
+    listed = card.split("The study team will still check:")[1].split("Contact:")[0]
+    assert listed.count("\n- ") <= 5 and "Your scans (CT or MRI)" in listed
+    assert "Breathing tests" not in listed
+    from bot.storage.store import criteria_statuses
+    from bot.web.staff.present import trial_views
+
+    result = next(r for r in screen(patient_b) if r.trial.nct_id == B)
+    row = dataclasses.make_dataclass("Row", ["nct_id", "verdict", "recruiting", "trial_version",
+                                             "criteria"])(B, result.verdict, True,
+                                                          result.trial.version,
+                                                          criteria_statuses(result))
+    (view,) = trial_views([row], [])
+    assert len(view.open_checks) >= 9 and any("Breathing tests" in c for c in view.open_checks)
+
+
+def test_every_study_team_check_has_a_group(tmp_path):
+    source = (ROOT / "bot/content/trials" / f"{A}.yaml").read_text()
+    path = tmp_path / f"{A}.yaml"
+    path.write_text(source.replace("check: consent", "check: paperwork", 1))
+    with pytest.raises(TrialDataError, match="a study-team part needs 'check'"):
+        load_trial(path, load_catalog())
