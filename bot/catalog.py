@@ -122,8 +122,8 @@ class Fact:
 def for_person(template: str, audience: str, persons: Mapping[str, Any] | None) -> str:
     """A proxy wording with {person's} and {person} filled ("your child's", "your child").
 
-    The possessive is its own phrase: "the person you are asking for" takes "this person's",
-    never "the person you are asking for's".
+    The possessive is its own phrase (facts.yaml `persons`), never the name with 's added:
+    that gave "the person you are asking for's body".
     """
     entry = (persons or {}).get(audience) or {}
     if isinstance(entry, str):  # a bare name: its possessive is the name with 's

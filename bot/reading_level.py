@@ -29,13 +29,20 @@ import yaml
 
 from bot.catalog import AUDIENCES, CONTENT_DIR, load_catalog
 from bot.trials import load_trials
+from bot.wording import say
 
 GRADE_LIMIT = 8.0
 NAME_STAND_IN = "name"
 WEB_CONTENT = Path(__file__).parent / "web" / "content.yaml"
 
-#: Keys of conversation.yaml that hold words patients type, not words they read.
-NOT_SHOWN = {"audience_words"}
+#: Keys of the content that hold words patients type, or values the code reads, not words
+#: patients read.
+NOT_SHOWN = {"audience_words", "closed_choice_words", "value", "months", "date_format"}
+#: Flesch-Kincaid measures running text; below this many words (a button, a heading) its
+#: grade says nothing about reading ease ("Continuing your conversation." is grade 21). Such
+#: strings are reported with their grade but not held to the limit.
+MIN_WORDS = 5
+VERBATIM = "(verbatim from the record)"
 #: Sample values for the placeholders of conversation.yaml and bot/web/content.yaml.
 SAMPLES = {
     "emergency_number": "120", "crisis_line": "the crisis line", "person": "your child",
@@ -52,6 +59,15 @@ class Graded:
     where: str
     text: str
     grade: float
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def held_to_limit(self) -> bool:
+        """Sentences, not labels; and not the record's own words quoted as they are."""
+        return self.words >= MIN_WORDS and VERBATIM not in self.where
 
 
 def grade(text: str) -> float:
@@ -71,7 +87,8 @@ def graded() -> list[Graded]:
 
 
 def over_limit(limit: float = GRADE_LIMIT) -> list[Graded]:
-    return [item for item in graded() if item.grade > limit]
+    """The strings held to the limit whose grade is above it."""
+    return [item for item in graded() if item.held_to_limit and item.grade > limit]
 
 
 def patient_strings() -> list[tuple[str, str]]:
@@ -93,7 +110,8 @@ def _catalog_strings() -> Iterator[tuple[str, str]]:
             for option in fact.choices(audience):
                 yield f"{where} choice", option.label
         yield f"{where} why", fact.why
-        yield f"{where} label", fact.label
+        # a label is read in a reason ("You told us: Age: 52.") and on a 'change' button
+        yield f"{where} label (in a reason)", say("told_us", answers=f"{fact.label}: yes")
         if fact.hint:
             yield f"{where} hint", fact.hint
 
@@ -117,7 +135,7 @@ def _trial_strings() -> Iterator[tuple[str, str]]:
             if part.timing:
                 yield f"{where} {part.id} timing", part.timing
         for key, quote in (trial.raw.get("quotes") or {}).items():
-            yield f"{where} quotes.{key} (verbatim from the record)", quote
+            yield f"{where} quotes.{key} {VERBATIM}", quote
 
 
 def _leaves(node: Any, where: str) -> Iterator[tuple[str, str]]:

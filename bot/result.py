@@ -94,7 +94,7 @@ def for_now(result: TrialResult) -> bool:
 
 
 def _ruled_out(part: PartResult) -> str:
-    reason = f"{part.part.summary}. You told us: {_answers_in_words(part)}."
+    reason = f"{part.part.summary}. {say('told_us', answers=_answers_in_words(part))}"
     if part.part.timing:
         reason += f" {part.part.timing} {say('may_change')}"
     return reason
@@ -104,11 +104,9 @@ def _still_open(part: PartResult) -> str:
     """An open part: answered but not decisive ('not sure', or a 'yes' the study team must
     weigh), or not answered at all."""
     if part.answers:
-        return (
-            f"{part.part.summary}. You told us: {_answers_in_words(part)}. "
-            "The study team will need to check this."
-        )
-    return f"{part.part.summary}. Not answered yet."
+        told = say("told_us", answers=_answers_in_words(part))
+        return f"{part.part.summary}. {told} {say('team_will_check')}"
+    return f"{part.part.summary}. {say('not_answered')}"
 
 
 def _answers_in_words(part: PartResult) -> str:

@@ -227,7 +227,7 @@ def test_someone_elses_questions_are_grammatical(patient):
     patient.say(content()["closed_buttons"][1]["label"])
     patient.say("52")
     question = patient.texts()[-1]
-    assert "this person's body" in question and "asking for's" not in question
+    assert "other parts of the patient's body" in question and "'s's" not in question
 
 
 # --- never stuck in a loop: the two replays --------------------------------------------------
