@@ -122,3 +122,17 @@ async def _validate(slots: dict[str, Any], requested: str, text: str, intent: st
                       {"name": "screening_form"}, "action_listen")
     result = await ValidateScreeningForm().run(CollectingDispatcher(), tracker, {})
     return {e["name"]: e["value"] for e in result if e.get("event") == "slot"}
+
+
+async def test_the_same_answer_again_after_the_result_is_not_a_correction():
+    from actions.interruptions import ActionReply
+
+    text = "I have leiomyosarcoma"
+    message = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.4}}
+    slots = {**OPEN, "diagnosis": "leiomyosarcoma"}
+    tracker = Tracker("loop-test", slots, message, [{"event": "user", "text": text}], False,
+                      None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = await ActionReply().run(dispatcher, tracker, {})
+    assert events == []
+    assert not any("updated your answer" in (m.get("text") or "") for m in dispatcher.messages)
