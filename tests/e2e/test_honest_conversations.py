@@ -135,6 +135,10 @@ def test_the_card_dates_the_status_and_says_an_old_record_may_have_changed(patie
     assert "may have changed" in promis  # 12 Nov 2024 is more than 6 months ago
     entry = next(t for t in patient.result()["trials"] if t["nct_id"] == B)
     assert entry["status_date"] == "2024-11-12" and entry["status_old"] is True
+    # what the study team will check: at most five plain groups, the details kept apart
+    assert 0 < len(entry["to_check"]) <= 5 < len(entry["to_check_details"])
+    checks = promis.split("The study team will still check:")[1].split("Contact:")[0]
+    assert checks.count("\n- ") == len(entry["to_check"]) and "Breathing tests" not in checks
 
 
 # --- row 7 and row 8 -----------------------------------------------------------------------
