@@ -167,9 +167,15 @@ def durations(text: str) -> list[Span]:
 
 @lru_cache(maxsize=1)
 def _events() -> dict[str, parsing._Matcher]:
-    """Per fact, the words naming what its question asks about (a heart attack, a vaccine)."""
-    return {name: parsing._Matcher({name: phrases})
+    """Per fact, the words naming what its question asks about (a heart attack, a vaccine),
+    and under NOT_ASKED what it does not ask about though it sounds alike (a flu shot is not a
+    live vaccine)."""
+    unlike = parsing._vocab().get("recent_unlike") or {}
+    return {name: parsing._Matcher({name: phrases, NOT_ASKED: unlike.get(name) or []})
             for name, phrases in parsing._vocab()["recent_events"].items()}
+
+
+NOT_ASKED = "_not_asked"
 
 
 def recent_evidence(fact: Fact, text: str, today: date | None = None) -> bool | str | None:
@@ -179,13 +185,17 @@ def recent_evidence(fact: Fact, text: str, today: date | None = None) -> bool | 
     months ago") or is short ("yes, 2 weeks ago"): a time in a long answer about something
     else ("I'm 52 and had surgery 2 years ago", to the steroid question) says nothing. Within
     the window: True; all beyond it: False; a time that may be either side: UNKNOWN. The event
-    named without a time and without a yes or no ("a heart attack") is a yes.
+    named without a time and without a yes or no ("a heart attack") is a yes. Only something
+    the question does not ask about ("a flu shot", to the live-vaccine question) is a no.
     """
     t = parsing._text(text)
     matcher = _events().get(fact.name)
     hits = matcher.find(t) if matcher else []
     clauses = parsing._Clauses(t.low, hits)
-    named = any(not clauses.negated(h) and not clauses.hedged(h) for h in hits)
+    said = {h.value for h in hits if not clauses.negated(h) and not clauses.hedged(h)}
+    named = fact.name in said
+    if said == {NOT_ASKED}:  # "a flu shot 2 weeks ago", to the live-vaccine question
+        return False
     spans = durations(text)
     short = len([w for w in t.low.split() if w not in parsing._PUNCT]) <= SHORT_ANSWER_WORDS
     if spans and (named or short):

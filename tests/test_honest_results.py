@@ -590,3 +590,12 @@ def test_every_study_team_check_has_a_group(tmp_path):
     path.write_text(source.replace("check: consent", "check: paperwork", 1))
     with pytest.raises(TrialDataError, match="a study-team part needs 'check'"):
         load_trial(path, load_catalog())
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("the flu shot 2 weeks ago", False), ("I had a covid booster last week", False),
+    ("a chickenpox vaccine 2 weeks ago", True), ("the nose-spray flu vaccine last week", True),
+    ("MMR 3 months ago", False)])
+def test_a_vaccine_that_is_not_live_is_not_a_live_vaccine(typed, value):
+    answer = dialogue.answer_fact("recent_live_vaccine", typed, {}, 0)
+    assert answer.updates.get("recent_live_vaccine") == value, typed
