@@ -599,3 +599,11 @@ def test_every_study_team_check_has_a_group(tmp_path):
 def test_a_vaccine_that_is_not_live_is_not_a_live_vaccine(typed, value):
     answer = dialogue.answer_fact("recent_live_vaccine", typed, {}, 0)
     assert answer.updates.get("recent_live_vaccine") == value, typed
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("I had a cold last week", False), ("just a sore throat 2 weeks ago", False),
+    ("pneumonia 2 weeks ago, I was in hospital", True)])
+def test_a_minor_infection_is_not_a_serious_one(typed, value):
+    answer = dialogue.answer_fact("recent_serious_infection", typed, {}, 0)
+    assert answer.updates.get("recent_serious_infection") == value, typed
