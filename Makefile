@@ -9,7 +9,7 @@ MODEL := models/current.tar.gz
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 .PHONY: run test check setup system-packages model lint format lock bench bench-engine bench-staff \
-	staff-account evaluate load cluster clean
+	staff-account evaluate load cluster reading-level clean
 
 ## run: set up, train the model if missing or stale, start the Rasa, action and web servers
 run: setup $(MODEL)
@@ -92,6 +92,10 @@ staff-account: setup
 	@test -n "$(USER_NAME)" || { echo "usage: make staff-account USER_NAME=jdoe"; exit 2; }
 	$(PY) -m bot.storage migrate >/dev/null
 	$(PY) -m bot.storage create-staff "$(USER_NAME)"
+
+## reading-level: the Flesch-Kincaid grade of every patient-facing string, hardest first
+reading-level: setup
+	$(PY) scripts/reading_level.py
 
 ## bench-engine: questions per screening over generated patients
 bench-engine: setup

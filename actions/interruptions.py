@@ -113,7 +113,10 @@ def apply_stated_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
     """A message that states facts ('actually I'm 80') corrects them, whatever its intent:
     the new values are set and the screening (or its result) is brought up to date. Nothing
     before consent."""
-    stated = dialogue.facts_stated([state.latest_text(tracker)])
+    known = state.facts(tracker)
+    stated = {name: value for name, value in
+              dialogue.facts_stated([state.latest_text(tracker)]).items()
+              if known.get(name) != value}  # the same answer again corrects nothing
     if not stated or state.consent(tracker) is not True:
         return []
     state.send(dispatcher, [dialogue.updated_message(k, v) for k, v in stated.items()])

@@ -21,15 +21,17 @@ from actions import state
 from actions.interruptions import delete_now, pending_deletion_first
 from bot import dialogue, safety
 from bot.catalog import load_catalog
+from bot.closed import CHOICES as CLOSED_CHOICES
 from bot.storage import hooks as storage
 from bot.storage.deletion import DELETED_SLOT, PENDING_SLOT
-from bot.values import AUDIENCE, CONSENT, DELETE_CONFIRMATION
+from bot.values import AUDIENCE, CLOSED_CHOICE, CONSENT, DELETE_CONFIRMATION
 
 logger = logging.getLogger(__name__)
 
 FORM = "screening_form"
 #: The slots of a deletion request once its confirmation is answered.
 NOT_CONFIRMING = {DELETE_CONFIRMATION: None, "delete_requested": False}
+COUNTERS = ("failed_answers", "deflected_answers")
 
 
 class ValidateScreeningForm(Action):
@@ -58,6 +60,7 @@ class ValidateScreeningForm(Action):
         facts = {**state.facts(tracker), **load_catalog().valid_facts(updates)}
         consent = updates.get(CONSENT, state.consent(tracker))
         audience = updates.get(AUDIENCE, state.audience(tracker))
+        choice = updates.get(CLOSED_CHOICE, state.closed_choice(tracker))
         prefer = state.fact_to_change(tracker)
         if prefer in facts and state.latest_intent(tracker)[0] == "change_answer":
             events.append(SlotSet(prefer, None))  # a tapped 'change' button
@@ -71,12 +74,15 @@ class ValidateScreeningForm(Action):
             state.send(dispatcher, [dialogue.text_message(dialogue.say("start_questions"))])
         delete_requested = updates.get("delete_requested",
                                        state.flag(tracker, "delete_requested"))
-        next_slot = dialogue.next_step(consent, audience, facts, paused, prefer,
+        next_slot = dialogue.next_step(consent, audience, facts, paused, prefer, choice,
                                        delete_requested)
         if next_slot:
-            state.send(dispatcher, [dialogue.ask_message(next_slot, audience)])
+            state.send(dispatcher, state.as_list(dialogue.ask_message(next_slot, audience, facts)))
         if tracker.get_slot("fact_to_change") is not None and (prefer is None or prefer in facts):
             events.append(SlotSet("fact_to_change", None))  # answered, or not a fact's name
+        counted = {name: updates.get(name, state.count(tracker, name)) for name in COUNTERS}
+        if next_slot != requested and any(counted.values()):  # a new question: none counted
+            events += state.slot_events(dict.fromkeys(COUNTERS, 0))
         events.append(SlotSet("requested_slot", next_slot))
         return events
 
@@ -102,28 +108,23 @@ class ValidateScreeningForm(Action):
             logger.info("safety message sent (%s)", kind)
             state.send(dispatcher, dialogue.safety_messages(kind))
             return {requested: None, "paused": True}, True
-        failures = state.failures(tracker)
-        if requested in (CONSENT, AUDIENCE):
-            answer = dialogue.answer_opening(requested, text, failures)
-        else:
-            answer = dialogue.answer_fact(requested, text, state.facts(tracker), failures)
-        if answer.understood:
-            state.send(dispatcher, answer.messages)
-            reset = {"failed_answers": 0} if failures else {}
-            return {**answer.updates, **reset}, False
-        intent, _ = state.latest_intent(tracker)
-        soft = None if answer.updates else dialogue.soft_reply(intent, requested)
-        state.send(dispatcher, soft if soft is not None else answer.messages)
-        counted = failures if soft is not None or answer.updates else failures + 1
-        return {**answer.updates, requested: None, "failed_answers": counted}, False
+        answer = dialogue.take_answer(
+            requested, text, state.latest_intent(tracker)[0], state.facts(tracker),
+            state.failures(tracker), state.count(tracker, "deflected_answers"))
+        state.send(dispatcher, answer.messages)
+        counts = {"failed_answers": answer.failures, "deflected_answers": answer.deflections}
+        return {**answer.updates, **counts}, False
 
 
 async def _record_opening(tracker: Tracker, updates: dict[str, Any]) -> None:
-    """Consent and who the chat is for, stored when the patient gives them."""
+    """Consent, who the chat is for and the choice to stop or go on, stored when given."""
     if isinstance(updates.get(CONSENT), bool):
         await storage.record_consent(tracker.sender_id, tracker.events, updates[CONSENT])
     if updates.get(AUDIENCE) in state.AUDIENCES:
         await storage.record_audience(tracker.sender_id, tracker.events, updates[AUDIENCE])
+    if updates.get(CLOSED_CHOICE) in CLOSED_CHOICES:
+        await storage.record_closed_choice(tracker.sender_id, tracker.events,
+                                           updates[CLOSED_CHOICE])
 
 
 class ActionStart(Action):

@@ -8,8 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from bot.catalog import load_catalog
+from bot.closed import CHOICES as CLOSED_CHOICES
 from bot.dialogue import Message
-from bot.values import AUDIENCE, CONSENT
+from bot.values import AUDIENCE, CLOSED_CHOICE, CONSENT
 
 AUDIENCES = ("self", "child", "other")
 
@@ -43,8 +44,19 @@ def flag(tracker: Tracker, name: str) -> bool:
 
 
 def failures(tracker: Tracker) -> int:
-    value = tracker.get_slot("failed_answers")
+    return count(tracker, "failed_answers")
+
+
+def count(tracker: Tracker, slot: str) -> int:
+    """A counter slot (answers not understood, messages taken as something else)."""
+    value = tracker.get_slot(slot)
     return int(value) if isinstance(value, (int, float)) and 0 <= value < 100 else 0
+
+
+def closed_choice(tracker: Tracker) -> str | None:
+    """The choice to stop or go on when only non-recruiting studies were left, if made."""
+    value = tracker.get_slot(CLOSED_CHOICE)
+    return value if value in CLOSED_CHOICES else None
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -63,6 +75,10 @@ def user_texts(tracker: Tracker) -> list[str]:
 
 def slot_events(values: dict[str, Any]) -> list[dict[str, Any]]:
     return [SlotSet(name, value) for name, value in values.items()]
+
+
+def as_list(messages: Message | list[Message]) -> list[Message]:
+    return messages if isinstance(messages, list) else [messages]
 
 
 def send(dispatcher, messages: list[Message]) -> None:

@@ -56,17 +56,18 @@ class Fact:
     minimum: int | None = None
     maximum: int | None = None
     ask_when: Mapping[str, Any] | None = None
+    ask_unless: Mapping[str, Any] | None = None
+    window_days: int | None = None  # for parser 'recent': how far back the question asks
     derive: tuple[Derivation, ...] = ()
     sensitive: bool = False
+    hint: str | None = None  # said when an answer is not understood (else the type's hint)
     order: int = 0
 
-    def question(self, audience: str = "self", persons: Mapping[str, str] | None = None) -> str:
+    def question(self, audience: str = "self", persons: Mapping[str, Any] | None = None) -> str:
         """The question worded for who the chat is about ('self', 'child' or 'other')."""
         if audience == "self":
             return self.ask_self
-        person = (persons or {}).get(audience, "the patient")
-        text = self.ask_proxy.replace("{person}", person)
-        return text[0].upper() + text[1:]
+        return for_person(self.ask_proxy, audience, persons)
 
     def choices(self, audience: str = "self") -> tuple[Option, ...]:
         """Answer buttons: the allowed values, then 'not sure' / 'prefer not to say'."""
@@ -83,6 +84,13 @@ class Fact:
         if self.type == "bool":
             return [True, False]
         return [option.value for option in self.options]
+
+    def relevant(self, facts: Mapping[str, Any]) -> bool:
+        """Whether the question applies: its ask_when holds and its ask_unless does not (an
+        unknown ask_unless, 'not sure' included, leaves the question asked)."""
+        if self.ask_when is not None and rules.evaluate(self.ask_when, facts) is not True:
+            return False
+        return self.ask_unless is None or rules.evaluate(self.ask_unless, facts) is not True
 
     def is_valid(self, value: Any) -> bool:
         """Whether a value may be stored for this fact (UNKNOWN always may)."""
@@ -111,10 +119,25 @@ class Fact:
         return str(value)
 
 
+def for_person(template: str, audience: str, persons: Mapping[str, Any] | None) -> str:
+    """A proxy wording with {person's} and {person} filled ("your child's", "your child").
+
+    The possessive is its own phrase (facts.yaml `persons`), never the name with 's added:
+    that gave "the person you are asking for's body".
+    """
+    entry = (persons or {}).get(audience) or {}
+    if isinstance(entry, str):  # a bare name: its possessive is the name with 's
+        entry = {"name": entry, "possessive": f"{entry}'s"}
+    name = entry.get("name", "the patient")
+    text = template.replace("{person's}", entry.get("possessive", "the patient's"))
+    text = text.replace("{person}", name)
+    return text[0].upper() + text[1:]
+
+
 @dataclass(frozen=True)
 class Catalog:
     facts: Mapping[str, Fact]
-    persons: Mapping[str, str] = field(default_factory=dict)
+    persons: Mapping[str, Any] = field(default_factory=dict)  # audience -> name, possessive
 
     def __getitem__(self, name: str) -> Fact:
         return self.facts[name]
@@ -177,8 +200,11 @@ def _build_fact(raw: Mapping[str, Any], order: int) -> Fact:
         minimum=raw.get("min"),
         maximum=raw.get("max"),
         ask_when=raw.get("ask_when"),
+        ask_unless=raw.get("ask_unless"),
+        window_days=raw.get("window_days"),
         derive=tuple(Derivation(d["when"], d["value"]) for d in raw.get("derive") or []),
         sensitive=bool(raw.get("sensitive", False)),
+        hint=raw.get("hint"),
         order=order,
     )
 
@@ -188,8 +214,11 @@ def _options(raw: list[Mapping[str, Any]] | None) -> tuple[Option, ...]:
 
 
 def _check_rules(fact: Fact, names: set[str]) -> None:
-    if fact.ask_when is not None:
-        rules.check(fact.ask_when, names)
+    for rule in (fact.ask_when, fact.ask_unless):
+        if rule is not None:
+            rules.check(rule, names)
+    if fact.parser == "recent" and not (isinstance(fact.window_days, int) and fact.window_days > 0):
+        raise ValueError("parser 'recent' needs window_days, a whole number of days")
     for derivation in fact.derive:
         rules.check(derivation.when, names)
         if not fact.is_valid(derivation.value):

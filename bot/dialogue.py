@@ -17,17 +17,23 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from typing import Any
 
-import yaml
-
-from bot import parsing, rules, safety
-from bot.catalog import CONTENT_DIR, Fact, load_catalog
+from bot import answers, closed, parsing, rules, safety
+from bot.catalog import Fact, load_catalog
 from bot.engine import questions_to_ask, screen
-from bot.result import result_message
+from bot.result import result_message, status_words
 from bot.trials import Trial, load_trials
-from bot.values import AUDIENCE, CONSENT, DELETE_CONFIRMATION, UNKNOWN
+from bot.values import (
+    AUDIENCE,
+    CLOSED_CHOICE,
+    CLOSED_GO_ON,
+    CLOSED_STOP,
+    CONSENT,
+    DELETE_CONFIRMATION,
+    UNKNOWN,
+)
+from bot.wording import content, say
 
 Message = dict[str, Any]
 
@@ -35,17 +41,6 @@ Message = dict[str, Any]
 MAX_FAILED_ANSWERS = 2  # then the answer is recorded as 'not sure' instead of looping
 MAX_TEXT = 2000  # longer messages are cut before parsing (the tracker keeps the whole text)
 
-
-@cache
-def content() -> dict[str, Any]:
-    """The wording of bot/content/conversation.yaml."""
-    return yaml.safe_load((CONTENT_DIR / "conversation.yaml").read_text(encoding="utf-8"))
-
-
-def say(key: str, **values: Any) -> str:
-    """A text from conversation.yaml with its placeholders filled."""
-    text = content()[key]
-    return text.format(**values) if values else text
 
 
 def text_message(text: str, buttons: list[tuple[str, str]] | None = None) -> Message:
@@ -68,12 +63,16 @@ def next_step(
     facts: Mapping[str, Any],
     paused: bool = False,
     prefer: str | None = None,
+    closed_choice: str | None = None,
     delete_requested: bool = False,
 ) -> str | None:
     """The slot the screening form asks next: the confirmation of 'delete my data' when the
     patient asked for it, else consent, then audience, then the engine's question (`prefer`,
     an answer the patient asked to change, first if it still matters); None ends the form
-    (no consent, paused, or every verdict settled)."""
+    (no consent, paused, or every verdict settled).
+
+    When only studies that are not taking new people remain open, the patient first chooses
+    to stop there or go on (CLOSED_CHOICE); after 'stop' the form ends while that holds."""
     if delete_requested:
         return DELETE_CONFIRMATION
     if paused or consent is False:
@@ -83,16 +82,22 @@ def next_step(
     if audience is None:
         return AUDIENCE
     remaining = [fact.name for fact in questions_to_ask(facts)]
-    if prefer in remaining:
-        return prefer
-    return remaining[0] if remaining else None
+    if not remaining:
+        return None
+    if closed_choice != CLOSED_GO_ON and closed.choice_needed(facts):
+        return None if closed_choice == CLOSED_STOP else CLOSED_CHOICE
+    return prefer if prefer in remaining else remaining[0]
 
 
-def ask_message(slot: str, audience: str | None) -> Message:
-    """The question for a slot, with its buttons."""
+def ask_message(slot: str, audience: str | None, facts: Mapping[str, Any] | None = None
+                ) -> Message | list[Message]:
+    """The question for a slot, with its buttons (the choice to stop or go on is two
+    messages: what is going on, then the question)."""
     if slot == DELETE_CONFIRMATION:
         yes, no = content()["delete_confirm_buttons"]
         return text_message(say("delete_confirm"), [(yes, yes), (no, no)])
+    if slot == CLOSED_CHOICE:
+        return closed.choice_messages(facts or {})
     if slot == CONSENT:
         yes, no = content()["consent_buttons"]
         return text_message(say("consent_question"), [(yes, yes), (no, no)])
@@ -117,12 +122,16 @@ class Answer:
 
     `updates` are slot values to set (the asked one, and any other facts the message stated);
     `messages` are said before the next question; `understood` is False when the question
-    must be asked again.
+    must be asked again. `failures` and `deflections` count, for the question still open,
+    the answers not understood and the messages taken as something else (a question about
+    the studies, a correction, small talk); both are 0 once the question is answered.
     """
 
     updates: dict[str, Any] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     understood: bool = True
+    failures: int = 0
+    deflections: int = 0
 
 
 def confirms_deletion(text: str) -> bool:
@@ -155,53 +164,108 @@ def parse_audience(text: str) -> str | None:
     return None
 
 
-def answer_opening(slot: str, text: str, failures: int) -> Answer:
-    """An answer to the consent or audience question."""
-    value = parse_consent(text) if slot == CONSENT else parse_audience(text)
+#: What the open question takes when its answer is not understood a second time: never
+#: consent, 'not sure' for a screening question, the neutral 'the patient' wording for who the
+#: chat is about, and going on with the questions for the choice to stop.
+GIVEN_UP = {CONSENT: False, AUDIENCE: "other", CLOSED_CHOICE: CLOSED_GO_ON}
+OPENING_PARSERS = {CONSENT: parse_consent, AUDIENCE: parse_audience,
+                   CLOSED_CHOICE: closed.parse_choice}
+
+
+def take_answer(
+    slot: str, text: str, intent: str | None, facts: Mapping[str, Any], failures: int = 0,
+    deflections: int = 0, today: date | None = None,
+) -> Answer:
+    """One message at the open question, read as an answer first.
+
+    A message that is not an answer but a question about the studies, small talk or a
+    correction gets its reply, and the question is asked again; the second time at the same
+    question it counts as not understood. The second answer not understood is recorded as
+    'not sure' (with "talk to a person" offered), so no question is asked more than three
+    times and every conversation reaches a result (issue 11).
+    """
+    text = (text or "")[:MAX_TEXT]
+    value, corrections = _read(slot, text, facts, today)
+    said = [updated_message(name, found) for name, found in corrections.items() if name in facts]
     if value is not None:
-        return Answer(updates={slot: value})
-    if slot == CONSENT and failures + 1 > MAX_FAILED_ANSWERS:
-        return Answer(updates={CONSENT: False})  # never assume consent
-    return Answer(messages=[text_message(say(f"{slot}_reask"))], understood=False)
+        return Answer(updates={**corrections, slot: value}, messages=said)
+    soft = None if corrections else soft_reply(intent, slot)
+    deflected = soft is not None or bool(corrections)
+    said = soft if soft is not None else said
+    if deflected and deflections == 0:
+        return Answer({**corrections, slot: None}, said, False, failures, 1)
+    if failures + 1 >= MAX_FAILED_ANSWERS:
+        given = GIVEN_UP.get(slot, UNKNOWN)
+        return Answer({**corrections, slot: given}, [*said, *_given_up_messages(slot)])
+    return Answer({**corrections, slot: None}, [*said, text_message(_hint(slot, text))], False,
+                  failures + 1, deflections + deflected)
 
 
 def answer_fact(
     fact_name: str, text: str, facts: Mapping[str, Any], failures: int, today: date | None = None
 ) -> Answer:
-    """An answer to a screening question, plus any other facts the same message states.
+    """An answer to a screening question (no intent: see take_answer)."""
+    answer = take_answer(fact_name, text, None, facts, failures, today=today)
+    answer.updates = {k: v for k, v in answer.updates.items() if v is not None or k != fact_name}
+    return answer
 
-    'Actually I'm 46' given while another question is open corrects the age and asks the open
-    question again; an answer not understood twice is recorded as 'not sure'.
-    """
-    catalog = load_catalog()
-    fact = catalog[fact_name]
-    text = (text or "")[:MAX_TEXT]
-    stated = catalog.valid_facts(parsing.extract_facts(text, today))
-    stated.pop(fact_name, None)
+
+def answer_opening(slot: str, text: str, failures: int) -> Answer:
+    """An answer to the consent or audience question (no intent: see take_answer)."""
+    answer = take_answer(slot, text, None, {}, failures)
+    answer.updates = {k: v for k, v in answer.updates.items() if v is not None}
+    return answer
+
+
+def _read(slot: str, text: str, facts: Mapping[str, Any], today: date | None
+          ) -> tuple[Any, dict[str, Any]]:
+    if slot in OPENING_PARSERS:
+        return OPENING_PARSERS[slot](text), {}
+    return read_value(load_catalog()[slot], text, facts, today)
+
+
+def _hint(slot: str, text: str) -> str:
+    """What to say when an answer is not understood: why, where the answer says it."""
+    if slot in OPENING_PARSERS:
+        return say({CLOSED_CHOICE: "closed_reask"}.get(slot, f"{slot}_reask"))
+    fact = load_catalog()[slot]
+    if fact.parser == "ecog":
+        score = answers.karnofsky_between_grades(text)
+        if score is not None:
+            return say("karnofsky_between", score=score)
+    return fact.hint or content()["answer_hint"][fact.type]
+
+
+def _given_up_messages(slot: str) -> list[Message]:
+    if slot == AUDIENCE:
+        return [text_message(say("audience_assumed"))]
+    if slot in GIVEN_UP:
+        return []
+    handoff = say("handoff_button")
+    return [text_message(say("recorded_unknown"), [(handoff, handoff)])]
+
+
+def read_value(
+    fact: Fact, text: str, facts: Mapping[str, Any], today: date | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """The open question's value in a message (None if it gives none), and the other facts it
+    states that differ from the answers given so far (corrections)."""
+    stated = load_catalog().valid_facts(parsing.extract_facts(text, today))
+    extracted = stated.pop(fact.name, None)
+    corrections = {name: v for name, v in stated.items() if facts.get(name) != v}
+    if fact.type != "bool":
+        return parse_value(fact, text, today), corrections
+    evidence = answers.evidence(fact, text, today)
+    if evidence is not None and fact.is_valid(evidence):
+        return evidence, corrections
+    if extracted is not None:  # "it spread to my brain", "I never had gemcitabine"
+        return extracted, corrections
     # "Actually I'm 46" states an age; it is not a 'yes' to the open yes/no question. With
     # other facts (or any number) in the message, a yes/no answer counts only when the
     # message opens with it.
-    if fact.type == "bool" and (stated or re.search(r"\d", text)):
-        value = _leading_yes_no(text)
-    else:
-        value = parse_value(fact, text, today)
-    answer = Answer(updates=dict(stated))
-    answer.messages = [
-        updated_message(name, found) for name, found in stated.items() if name in facts
-    ]
-    if value is not None:
-        answer.updates[fact_name] = value
-        return answer
-    if stated:
-        answer.understood = False
-        return answer
-    if failures + 1 > MAX_FAILED_ANSWERS:
-        answer.updates[fact_name] = UNKNOWN
-        answer.messages.append(text_message(say("recorded_unknown")))
-        return answer
-    answer.understood = False
-    answer.messages.append(text_message(content()["answer_hint"][fact.type]))
-    return answer
+    if stated or re.search(r"\d", text):
+        return _leading_yes_no(text), corrections
+    return parse_value(fact, text, today), corrections
 
 
 def _leading_yes_no(text: str) -> bool | str | None:
@@ -223,8 +287,7 @@ def parse_value(fact: Fact, text: str, today: date | None = None) -> Any:
     for option in fact.choices("self") + fact.proxy_options:
         if text.strip().lower() == option.label.lower():
             return option.value
-    parser = getattr(parsing, f"parse_{fact.parser}")
-    value = parser(text, today)
+    value = answers.parser_for(fact)(text, today)
     return value if value is not None and fact.is_valid(value) else None
 
 
@@ -286,8 +349,22 @@ def faq_message(intent: str) -> Message:
         return text_message("\n".join(_where(trial) for trial in load_trials()))
     if intent == "faq_status":
         return text_message("\n".join(_status_line(trial) for trial in load_trials()))
+    if intent == "faq_cost":
+        return text_message(cost_answer())
     answers = content()["faq"]
     return text_message(answers.get(intent) or say("fallback"))
+
+
+def cost_answer() -> str:
+    """What each record says about costs: its own words quoted, or that it says nothing."""
+    lines = []
+    for trial in load_trials():
+        quote = (trial.raw.get("quotes") or {}).get("cost")
+        if quote:
+            lines.append(say("faq_cost_quoted", nct_id=trial.nct_id, quote=quote))
+        else:
+            lines.append(say("faq_cost_silent", nct_id=trial.nct_id))
+    return " ".join([*lines, say("faq_cost_ask")])
 
 
 def _where(trial: Trial) -> str:
@@ -301,8 +378,11 @@ def _where(trial: Trial) -> str:
 
 
 def _status_line(trial: Trial) -> str:
-    key = "recruiting" if trial.recruiting else "not_enrolling"
-    return f"{trial.nct_id} ({trial.short_title}): {say(key, status=trial.status)}"
+    return f"{_trial_name(trial)}: {status_words(trial)}"
+
+
+def _trial_name(trial: Trial) -> str:
+    return f"{trial.nct_id} ({trial.short_title})"
 
 
 def handoff_messages() -> list[Message]:
@@ -316,9 +396,14 @@ def _contact_line(trial: Trial) -> str:
     if not trial.contacts:
         return say("handoff_no_contact", trial=trial.short_title, nct_id=trial.nct_id,
                    sponsor=trial.sponsor, registry_url=trial.registry_url)
+    details = contact_details(trial)
+    return f"{trial.short_title} ({trial.nct_id}): {details}. {status_words(trial)}"
+
+
+def contact_details(trial: Trial) -> str:
+    """The record's first contact: name, phone and e-mail (the trial must have one)."""
     contact = trial.contacts[0]
-    details = ", ".join(x for x in (contact.phone, contact.email) if x)
-    return f"{trial.short_title} ({trial.nct_id}): {contact.name}, {details}. {_status_line(trial)}"
+    return ", ".join(x for x in (contact.name, contact.phone, contact.email) if x)
 
 
 def change_answer_message(facts: Mapping[str, Any]) -> Message:
@@ -345,11 +430,12 @@ def safety_messages(kind: str) -> list[Message]:
 # --- the result -------------------------------------------------------------------------------
 
 
-def result_messages(facts: Mapping[str, Any]) -> list[Message]:
+def result_messages(facts: Mapping[str, Any], today: date | None = None) -> list[Message]:
     """The plain-language card for each trial, then the machine-readable screening_result."""
     results = screen(facts)
-    message = result_message(results)
-    cards = [text_message(_card(entry)) for entry in message["trials"]]
+    message = result_message(results, today)
+    cards = [text_message(_card(result.trial, entry, today))
+             for result, entry in zip(results, message["trials"], strict=True)]
     return [
         text_message(say("result_intro")),
         *cards,
@@ -364,13 +450,12 @@ def fingerprint(facts: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def _card(entry: Mapping[str, Any]) -> str:
+def _card(trial: Trial, entry: Mapping[str, Any], today: date | None) -> str:
     words = content()
-    status_key = "recruiting" if entry["recruiting"] else "not_enrolling"
     lines = [
         f"{entry['title']} ({entry['nct_id']})",
-        say(status_key, status=entry["status"]),
-        words["verdict_words"][entry["verdict"]],
+        status_words(trial, today),
+        words["verdict_for_now"] if entry["for_now"] else words["verdict_words"][entry["verdict"]],
     ]
     if entry["reasons"]:
         lines += [words["reasons_heading"], *(f"- {reason}" for reason in entry["reasons"])]
@@ -391,12 +476,21 @@ def public_information() -> list[Message]:
     questions asked."""
     messages = [text_message(say("no_consent"))]
     for trial in load_trials():
-        lines = [
-            f"{trial.short_title} ({trial.nct_id})",
-            _status_line(trial).split(": ", 1)[1],
-            " ".join(trial.summary.split()),
-            _contact_line(trial) if trial.contacts else say("no_contact", sponsor=trial.sponsor),
-            f"{say('registry_heading')} {trial.registry_url}",
-        ]
-        messages.append(text_message("\n".join(lines)))
+        messages.append(text_message("\n".join(public_lines(trial))))
     return messages
+
+
+def public_lines(trial: Trial) -> list[str]:
+    """One trial's public information, each line built from the data (never by cutting a
+    formatted line: titles can hold colons)."""
+    if trial.contacts:
+        contact = f"{say('contact_heading')} {contact_details(trial)}"
+    else:
+        contact = say("no_contact", sponsor=trial.sponsor)
+    return [
+        f"{trial.short_title} ({trial.nct_id})",
+        status_words(trial),
+        " ".join(trial.summary.split()),
+        contact,
+        f"{say('registry_heading')} {trial.registry_url}",
+    ]

@@ -127,26 +127,42 @@ def screen(facts: Mapping[str, Any], trials: Iterable[Trial] | None = None) -> l
 def questions_to_ask(
     facts: Mapping[str, Any], trials: Iterable[Trial] | None = None
 ) -> list[Fact]:
-    """Every question that can still change a verdict, the one to ask next first.
+    """Every question that can still change a verdict, the one to ask next first, then the
+    questions the study team wants answered for parts left open (a part's `collect`).
 
-    A fact is worth asking when it is unanswered, its ask_when holds, and some value of it
-    would settle a still-unknown part of a trial whose verdict is not settled. Order: facts
-    that matter to more trials first, then to more recruiting trials, then catalog order
-    (which puts diagnosis and age first).
+    A fact is worth asking when it is unanswered, relevant (ask_when, ask_unless), and some
+    value of it would settle a still-unknown part of a trial whose verdict is not settled.
+    Order: facts that matter to more trials first, then to more recruiting trials, then
+    catalog order (which puts diagnosis and age first).
     """
     catalog = load_catalog()
     trials = tuple(trials or load_trials())
     known = effective_facts(facts, catalog)
     results = [evaluate_trial(trial, known) for trial in trials]
-    scored: list[tuple[int, int, int, Fact]] = []
+    collected = _collected(results)
+    scored: list[tuple[int, int, int, int, Fact]] = []
     for fact in catalog:
         if fact.name in known or fact.name in facts or not _askable(fact, known):
             continue
         deciding = [r.trial for r in results if _can_settle(fact, r, facts, catalog)]
         if deciding:
             recruiting = sum(trial.recruiting for trial in deciding)
-            scored.append((-len(deciding), -recruiting, fact.order, fact))
-    return [entry[-1] for entry in sorted(scored, key=lambda entry: entry[:3])]
+            scored.append((0, -len(deciding), -recruiting, fact.order, fact))
+        elif fact.name in collected:
+            scored.append((1, 0, 0, fact.order, fact))
+    return [entry[-1] for entry in sorted(scored, key=lambda entry: entry[:4])]
+
+
+def _collected(results: Iterable[TrialResult]) -> set[str]:
+    """Facts the study team wants for parts the answers leave open (a part's `collect`):
+    asked after every question that can still change a verdict, for trials not ruled out."""
+    return {
+        name
+        for result in results
+        if result.verdict != NOT_A_MATCH
+        for p in result.open_parts
+        for name in p.part.collect
+    }
 
 
 def next_question(facts: Mapping[str, Any], trials: Iterable[Trial] | None = None) -> Fact | None:
@@ -156,7 +172,7 @@ def next_question(facts: Mapping[str, Any], trials: Iterable[Trial] | None = Non
 
 
 def _askable(fact: Fact, known: Mapping[str, Any]) -> bool:
-    return fact.ask_when is None or rules.evaluate(fact.ask_when, known) is True
+    return fact.relevant(known)
 
 
 def _can_settle(

@@ -1011,10 +1011,11 @@ def _recurrence() -> _Matcher:
 
 
 def _recurrence_value(kinds: set[str]) -> str | None:
-    """Decide from what was said: removed, still there, not back, or just "came back"."""
+    """Decide from what was said: removed, still there, not back. Just "came back" is None:
+    whether it was removed again decides the PROMIS criterion, so it is asked (issue 11)."""
     if kinds == {"removed"} or kinds == {"removed", "recurred"}:
         return "removed"
-    if kinds and kinds <= {"present", "recurred"}:
+    if "present" in kinds and kinds <= {"present", "recurred"}:
         return "present"
     if kinds == {"no"}:
         return "no"
@@ -1024,8 +1025,9 @@ def _recurrence_value(kinds: set[str]) -> str | None:
 def parse_local_recurrence(text: str, today: date | None = None) -> str | None:
     """ "no" | "removed" | "present", UNKNOWN, or None.
 
-    "It came back" without mention of surgery is "present"; a plain yes is "present" and a
-    plain no is "no". Removed and still-there wording together is None (ask again).
+    A plain no is "no". A plain yes, or "it came back" without saying whether it was removed
+    again, is None: the question is asked again with its buttons. Removed and still-there
+    wording together is None too.
     """
     t = _text(text)
     if not t.low:
@@ -1039,9 +1041,7 @@ def parse_local_recurrence(text: str, today: date | None = None) -> str | None:
     if kinds:
         return _recurrence_value(kinds)
     answer = parse_yes_no(text)
-    if answer is True:
-        return "present"
-    return "no" if answer is False else answer
+    return "no" if answer is False else None if answer is True else answer
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1133,12 +1133,16 @@ def _scale(
 
 
 def _ecog_number(t: _Text) -> int | None:
-    """ECOG from "ECOG 1", or from a Karnofsky score ("KPS 80" -> 1, clinical.md 1.4)."""
+    """ECOG from "ECOG 1", or from a Karnofsky score ("KPS 80" -> 1, clinical.md 1.4); a
+    Karnofsky score between two grades (70, 60, 50) is unusable."""
     score = _keyword_score(t, "ecog", "keywords")
     if score is not None:
         return score
     kps = _keyword_score(t, "ecog", "karnofsky_keywords")
-    return kps if kps is None else _vocab()["ecog"]["karnofsky"].get(kps, _INVALID)
+    if kps is None:
+        return None
+    grade = _vocab()["ecog"]["karnofsky"].get(kps, _INVALID)
+    return _INVALID if grade is None else grade  # null: between two grades
 
 
 def parse_ecog(text: str, today: date | None = None) -> int | str | None:
@@ -1239,10 +1243,11 @@ def _diagnosis_facts(diag: list[_Hit], lipo: list[_Hit], clauses: _Clauses) -> d
 
 
 def _finding_facts(hits: list[_Hit], clauses: _Clauses) -> dict[str, Any]:
-    """True for each finding stated; lung metastases also mean metastatic. Negations are left
+    """True for each finding stated; lung or brain spread also means metastatic. Negations are left
     out rather than read as False: the assistant asks, which is safer than a wrong no."""
-    facts = {h.value: True for h in _stated_hits(hits, clauses)}
-    if facts.get("lung_metastases"):
+    values = _vocab()["extract"].get("finding_values") or {}
+    facts = {h.value: values.get(h.value, True) for h in _stated_hits(hits, clauses)}
+    if facts.get("lung_metastases") or facts.get("brain_metastases"):
         facts["metastatic"] = True
     return facts
 

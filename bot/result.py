@@ -10,34 +10,42 @@ status, registry link, data version) only add to the design's shape.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from bot.catalog import load_catalog
 from bot.engine import NOT_A_MATCH, UNCLEAR, PartResult, TrialResult, screen
+from bot.trials import Trial
+from bot.wording import content, date_words, say
 
 RESULT_TYPE = "screening_result"
 
 
-def screening_result(facts: Mapping[str, Any]) -> dict[str, Any]:
+def screening_result(facts: Mapping[str, Any], today: date | None = None) -> dict[str, Any]:
     """The result message for these facts."""
-    return result_message(screen(facts))
+    return result_message(screen(facts), today)
 
 
-def result_message(results: Iterable[TrialResult]) -> dict[str, Any]:
-    return {"type": RESULT_TYPE, "trials": [trial_entry(result) for result in results]}
+def result_message(results: Iterable[TrialResult], today: date | None = None) -> dict[str, Any]:
+    return {"type": RESULT_TYPE, "trials": [trial_entry(result, today) for result in results]}
 
 
-def trial_entry(result: TrialResult) -> dict[str, Any]:
+def trial_entry(result: TrialResult, today: date | None = None) -> dict[str, Any]:
     trial = result.trial
     contact = trial.contacts[0] if trial.contacts else None
     return {
         "nct_id": trial.nct_id,
         "title": trial.short_title,
         "status": trial.status,
+        "status_date": trial.status_recorded,
+        "status_as_of": date_words(trial.status_date),
+        "status_old": trial.status_is_old(today),
         "recruiting": trial.recruiting,
         "verdict": result.verdict,
+        "for_now": for_now(result),
         "reasons": reasons(result),
         "to_check": to_check(result),
+        "to_check_details": to_check_details(result),
         "contact": None if contact is None else _drop_empty(vars(contact)),
         "sponsor": trial.sponsor,
         "registry_url": trial.registry_url,
@@ -45,8 +53,25 @@ def trial_entry(result: TrialResult) -> dict[str, Any]:
     }
 
 
+def status_words(trial: Trial, today: date | None = None) -> str:
+    """Whether the study takes new people, with the record's date, and a warning when that
+    date is more than 6 months old."""
+    key = "recruiting" if trial.recruiting else "not_enrolling"
+    words = say(key, status=trial.status, as_of=date_words(trial.status_date))
+    return f"{words} {say('status_old')}" if trial.status_is_old(today) else words
+
+
 def to_check(result: TrialResult) -> list[str]:
-    """What the study team will still check; nothing for a trial the answers already rule out."""
+    """What the study team will still check, as patients see it: the plain groups of the
+    open checks (at most five), in content order; nothing for a trial ruled out."""
+    if result.verdict == NOT_A_MATCH:
+        return []
+    wanted = {p.part.check for p in result.study_team_checks}
+    return [words for key, words in content()["check_groups"].items() if key in wanted]
+
+
+def to_check_details(result: TrialResult) -> list[str]:
+    """Every open study-team check as the trial file words it (staff, integrations)."""
     if result.verdict == NOT_A_MATCH:
         return []
     return _unique(p.part.study_team for p in result.study_team_checks)
@@ -61,19 +86,27 @@ def reasons(result: TrialResult) -> list[str]:
     return []
 
 
+def for_now(result: TrialResult) -> bool:
+    """A trial ruled out only by timing (a wait, a treatment going on now): the verdict holds
+    today, and its wording says it may change."""
+    deciding = result.deciding
+    return bool(deciding) and all(p.part.timing for p in deciding)
+
+
 def _ruled_out(part: PartResult) -> str:
-    return f"{part.part.summary}. You told us: {_answers_in_words(part)}."
+    reason = f"{part.part.summary}. {say('told_us', answers=_answers_in_words(part))}"
+    if part.part.timing:
+        reason += f" {part.part.timing} {say('may_change')}"
+    return reason
 
 
 def _still_open(part: PartResult) -> str:
     """An open part: answered but not decisive ('not sure', or a 'yes' the study team must
     weigh), or not answered at all."""
     if part.answers:
-        return (
-            f"{part.part.summary}. You told us: {_answers_in_words(part)}. "
-            "The study team will need to check this."
-        )
-    return f"{part.part.summary}. Not answered yet."
+        told = say("told_us", answers=_answers_in_words(part))
+        return f"{part.part.summary}. {told} {say('team_will_check')}"
+    return f"{part.part.summary}. {say('not_answered')}"
 
 
 def _answers_in_words(part: PartResult) -> str:

@@ -66,7 +66,7 @@ def make_consistent(patient: dict[str, Any], catalog: Catalog | None = None) -> 
     of lung spots), and derivations hold (someone who had doxorubicin has had cancer drugs)."""
     catalog = catalog or load_catalog()
     for fact in catalog:
-        if fact.ask_when is not None and rules.evaluate(fact.ask_when, patient) is not True:
+        if not fact.relevant(patient):
             patient.pop(fact.name, None)
     for _ in range(3):
         for fact in catalog:

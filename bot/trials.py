@@ -18,6 +18,7 @@ import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,16 @@ import yaml
 
 from bot import rules
 from bot.catalog import CONTENT_DIR, Catalog, Fact, load_catalog
-from bot.registry import REGISTRY_DIR, read_criteria
+from bot.registry import REGISTRY_DIR, normalise, read_criteria
 from bot.values import UNKNOWN
 
 TRIALS_DIR = CONTENT_DIR / "trials"
 KINDS = ("inclusion", "exclusion")
 CRITERION_KEYS = frozenset({"number", "text", "parts"})
-PART_KEYS = frozenset({"summary", "rule", "study_team", "note"})
+PART_KEYS = frozenset({"summary", "rule", "study_team", "note", "timing", "check", "collect"})
 ORDER_OPERATORS = frozenset({"gte", "gt", "lte", "lt"})
+#: A status older than this (about 6 months) is said to have possibly changed (issue 11).
+STATUS_MAX_AGE_DAYS = 183
 
 
 class TrialDataError(ValueError):
@@ -53,6 +56,9 @@ class Part:
     rule: Mapping[str, Any] | None = None
     study_team: str | None = None
     note: str | None = None
+    timing: str | None = None  # an exclusion about timing: what the wait is, for the reason
+    collect: tuple[str, ...] = ()  # facts asked for the study team while this part is open
+    check: str | None = None  # a study-team part: its plain group for patients (check_groups)
 
     @property
     def asked(self) -> bool:
@@ -93,6 +99,15 @@ class Trial:
     criteria: tuple[Criterion, ...]
     version: str  # content hash of the data file, stored with every result
     raw: Mapping[str, Any]  # the whole file, for wording other modules read (FAQ answers)
+
+    @property
+    def status_date(self) -> date:
+        """The date of the record's status (its processing date, else when it was copied)."""
+        return date.fromisoformat(self.status_recorded)
+
+    def status_is_old(self, today: date | None = None) -> bool:
+        """The record's status is more than STATUS_MAX_AGE_DAYS old: it may have changed."""
+        return ((today or date.today()) - self.status_date).days > STATUS_MAX_AGE_DAYS
 
     @property
     def parts(self) -> list[tuple[Criterion, Part]]:
@@ -142,6 +157,7 @@ def load_trial(path: Path, catalog: Catalog, registry_dir: Path = REGISTRY_DIR) 
     record = registry_dir / f"{path.stem}.txt"
     if record.is_file():
         _check_verbatim(path.name, criteria, record)
+        _check_quotes(path.name, data.get("quotes"), record)
     try:
         return Trial(
             nct_id=data["nct_id"],
@@ -152,7 +168,7 @@ def load_trial(path: Path, catalog: Catalog, registry_dir: Path = REGISTRY_DIR) 
             sponsor=data["sponsor"],
             status=data["status"],
             recruiting=bool(data["recruiting"]),
-            status_recorded=str(data["status_recorded"]),
+            status_recorded=date.fromisoformat(str(data["status_recorded"])).isoformat(),
             registry_url=data["registry_url"],
             contacts=tuple(Contact(**c) for c in data.get("contacts") or []),
             sites=tuple(data.get("sites") or []),
@@ -160,7 +176,7 @@ def load_trial(path: Path, catalog: Catalog, registry_dir: Path = REGISTRY_DIR) 
             version=hashlib.sha256(raw_bytes).hexdigest()[:12],
             raw=data,
         )
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise TrialDataError(f"{path.name}: missing or malformed field {error}") from error
 
 
@@ -236,6 +252,20 @@ def _check_verbatim(file: str, criteria: tuple[Criterion, ...], record: Path) ->
             )
 
 
+def _check_quotes(file: str, quotes: Any, record: Path) -> None:
+    """Record wording quoted to patients (`quotes:`) must be the record's, word for word."""
+    if quotes is None:
+        return
+    if not isinstance(quotes, Mapping):
+        raise TrialDataError(f"{file}: quotes: expected a mapping of name to quoted text")
+    text = normalise(record.read_text("utf-8"))
+    for name, quote in quotes.items():
+        if not isinstance(quote, str) or normalise(quote) not in text:
+            raise TrialDataError(
+                f"{file}: quotes.{name}: not in the registry record {record.name} word for word"
+            )
+
+
 def _part_id(criterion_id: str, index: int, count: int) -> str:
     return criterion_id if count == 1 else f"{criterion_id}{string.ascii_lowercase[index]}"
 
@@ -255,7 +285,26 @@ def _part(where: str, part_id: str, raw: Any, catalog: Catalog) -> Part:
             _check_values(rule, catalog)
         except (rules.RuleError, TypeError) as error:  # TypeError: e.g. a list as a fact name
             raise TrialDataError(f"{where} ({part_id}): {error}") from error
-    return Part(part_id, raw["summary"], rule, study_team, raw.get("note"))
+    if raw.get("timing") is not None and rule is None:
+        raise TrialDataError(f"{where} ({part_id}): timing is for a part with a rule")
+    collect = tuple(_list(raw.get("collect"), f"{where} ({part_id}): collect"))
+    unknown = [name for name in collect if name not in catalog]
+    if unknown or (collect and rule is None):
+        raise TrialDataError(f"{where} ({part_id}): collect needs a rule and catalog facts, "
+                             f"not {', '.join(map(str, unknown)) or 'a study-team part'}")
+    check = raw.get("check")
+    if (study_team is None) != (check is None) or (check and check not in check_groups()):
+        raise TrialDataError(f"{where} ({part_id}): a study-team part needs 'check', one of "
+                             f"{', '.join(check_groups())} (bot/content/conversation.yaml)")
+    return Part(part_id, raw["summary"], rule, study_team, raw.get("note"), raw.get("timing"),
+                collect, check)
+
+
+@cache
+def check_groups() -> tuple[str, ...]:
+    """The plain groups of study-team checks patients see (conversation.yaml check_groups)."""
+    data = yaml.safe_load((CONTENT_DIR / "conversation.yaml").read_text(encoding="utf-8"))
+    return tuple(data["check_groups"])
 
 
 def _check_values(rule: Mapping[str, Any], catalog: Catalog) -> None:

@@ -12,3 +12,8 @@ AUDIENCE: Final = "audience"
 
 #: The form's question after 'delete my data': "Type YES to confirm" (bot/dialogue.py).
 DELETE_CONFIRMATION: Final = "delete_confirmation"
+#: Asked when only studies that are not taking new people remain possible: stop now (see the
+#: result) or go on answering (issue 11). Its values are CLOSED_STOP and CLOSED_GO_ON.
+CLOSED_CHOICE: Final = "closed_trial_choice"
+CLOSED_STOP: Final = "stop"
+CLOSED_GO_ON: Final = "go_on"

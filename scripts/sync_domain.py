@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from actions.intents import CONTROL_INTENTS  # noqa: E402
 from bot.catalog import load_catalog  # noqa: E402
-from bot.values import AUDIENCE, CONSENT, DELETE_CONFIRMATION  # noqa: E402
+from bot.values import AUDIENCE, CLOSED_CHOICE, CONSENT, DELETE_CONFIRMATION  # noqa: E402
 from scripts.generated import write_or_check  # noqa: E402
 
 DOMAIN = ROOT / "domain.yml"
@@ -33,6 +33,7 @@ CONTROL_SLOTS = {
     "greeted": "bool",
     "paused": "bool",
     "failed_answers": "float",
+    "deflected_answers": "float",
     "screening_complete": "bool",
     "result_fingerprint": "text",
     # 'delete my data': asked to confirm; the deletion failed and is retried; it completed
@@ -45,7 +46,8 @@ CONTROL_SLOTS = {
 
 def generated_text() -> str:
     # the confirmation of 'delete my data' is asked by the form too, like a question
-    asked = [CONSENT, AUDIENCE, *(fact.name for fact in load_catalog()), DELETE_CONFIRMATION]
+    asked = [CONSENT, AUDIENCE, CLOSED_CHOICE, *(fact.name for fact in load_catalog()),
+             DELETE_CONFIRMATION]
     lines = [MARKER, "", "forms:", f"  {FORM}:", "    required_slots:"]
     lines += [f"      - {name}" for name in asked]
     lines += ["", "slots:"]

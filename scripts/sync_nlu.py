@@ -37,7 +37,8 @@ def _usable(name: str) -> bool:
     return name.isascii() and len(name) >= 3 and re.fullmatch(r"[a-z0-9][a-z0-9 '\-]*", name)
 
 
-SKIPPED_DRUG_CLASSES = {"chemotherapy", "immunotherapy", "other_systemic", "_ignore"}
+SKIPPED_DRUG_CLASSES = {"chemotherapy", "immunotherapy", "other_systemic", "other_immunotherapy",
+                        "_ignore"}
 
 
 def entity_names() -> dict[str, dict[str, list[str]]]:

@@ -9,7 +9,7 @@ B = "NCT06114225"  # PROMIS, osteosarcoma with lung metastases, recruiting
 
 #: Answers to every exclusion question that rule nobody out.
 NO_EXCLUSIONS: dict[str, Any] = {
-    "brain_metastases_active": False,
+    "brain_metastases": False,
     "other_cancer_5y": False,
     "current_cancer_treatment": False,
     "in_other_trial": False,
@@ -21,12 +21,14 @@ NO_EXCLUSIONS: dict[str, Any] = {
     "hiv": False,
     "viral_hepatitis": False,
     "active_tb": False,
+    "tb_being_checked": False,
     "pneumonitis_history": False,
     "recent_serious_infection": False,
     "recent_major_surgery": False,
     "heart_condition": False,
     "mental_illness_or_substance_use": False,
     "recent_live_vaccine": False,
+    "planned_live_vaccine": False,
     "pregnant_or_breastfeeding": False,
 }
 
@@ -47,7 +49,7 @@ PATIENT_B: dict[str, Any] = {
     "diagnosis": "osteosarcoma",
     "age": 14,
     "lung_metastases": True,
-    "lung_nodules_resectable": True,
+    "lung_nodules_resectable": "removable",
     "local_recurrence": "no",
     "prior_systemic_therapy": True,
     "prior_gemcitabine": False,

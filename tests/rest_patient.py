@@ -17,7 +17,7 @@ import requests
 
 from bot.catalog import AUDIENCES, load_catalog
 from bot.dialogue import content
-from bot.values import AUDIENCE, CONSENT, UNKNOWN
+from bot.values import AUDIENCE, CLOSED_CHOICE, CLOSED_GO_ON, CONSENT, UNKNOWN
 from tests.servers import rest_headers, rest_id
 
 RESULT_TYPE = "screening_result"
@@ -26,7 +26,8 @@ RESULT_TYPE = "screening_result"
 def question_index() -> dict[str, str]:
     """Question text -> the slot it asks for, in every wording."""
     catalog = load_catalog()
-    index = {content()["consent_question"]: CONSENT, content()["audience_question"]: AUDIENCE}
+    index = {content()["consent_question"]: CONSENT, content()["audience_question"]: AUDIENCE,
+             content()["closed_question"]: CLOSED_CHOICE}
     for fact in catalog:
         for audience in AUDIENCES:
             index[fact.question(audience, catalog.persons)] = fact.name
@@ -128,6 +129,9 @@ class RestPatient:
     def answer_for(self, slot: str, truth: Mapping[str, Any], free_text: Mapping[str, str]) -> str:
         if slot in free_text:
             return free_text[slot]
+        if slot == CLOSED_CHOICE:  # only the not-recruiting study is left: go on by default
+            wanted = truth.get(slot, CLOSED_GO_ON)
+            return next(o["label"] for o in content()["closed_buttons"] if o["value"] == wanted)
         value = truth.get(slot, UNKNOWN)
         fact = load_catalog()[slot]
         if fact.type == "int":

@@ -44,7 +44,7 @@ def slot_values(events) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-OPEN = {"consent": True, "audience": "self"}
+OPEN = {"consent": True, "audience": "self", "closed_trial_choice": "go_on"}
 
 
 async def test_activation_asks_for_consent_first():

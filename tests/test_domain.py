@@ -33,7 +33,7 @@ def test_every_fact_has_a_slot_and_a_place_in_the_form():
     facts = [fact.name for fact in load_catalog()]
     assert set(facts) <= set(DOMAIN["slots"])
     assert DOMAIN["forms"]["screening_form"]["required_slots"] == [
-        "consent", "audience", *facts, "delete_confirmation"]
+        "consent", "audience", "closed_trial_choice", *facts, "delete_confirmation"]
 
 
 def test_answer_slots_never_take_control_intents():

@@ -41,45 +41,54 @@ def test_the_written_patients_are_possible_matches():
     assert verdicts(PATIENT_B)[A] == NOT_A_MATCH
 
 
+#: Someone who has had a heart problem, but none of the kinds NCT06114173 asks about.
+HEART = {"heart_condition": True, "recent_cardiovascular_event": False, "heart_failure": False,
+         "heart_rhythm_medicine": False, "heart_muscle_disease": False}
+
 # One case per patient-answered part: a change of answer that flips the verdict, and the part
 # that must then decide. review_if parts flip to 'unclear' (the study team decides).
 FLIPS: list[tuple[str, str, dict[str, Any], str]] = [
     (A, "inc-2", {"age": 75}, NOT_A_MATCH),
     (A, "inc-3a", {"diagnosis": "osteosarcoma"}, NOT_A_MATCH),
-    (A, "inc-4", {"metastatic": False, "unresectable": False}, NOT_A_MATCH),
+    (A, "inc-4", {"metastatic": False, "unresectable": "removable"}, NOT_A_MATCH),
     (A, "inc-5", {"prior_anthracycline": False}, NOT_A_MATCH),
     (A, "inc-7", {"ecog": 2}, NOT_A_MATCH),
-    (A, "exc-1a", {"brain_metastases_active": True}, NOT_A_MATCH),
+    (A, "exc-1a", {"brain_metastases": True, "brain_metastases_symptoms": True}, NOT_A_MATCH),
     (A, "exc-2", {"viral_hepatitis": True}, UNCLEAR),
     (A, "exc-3", {"hiv": True}, NOT_A_MATCH),
     (A, "exc-4", {"autoimmune_disease": True}, NOT_A_MATCH),
     (A, "exc-5", {"antibody_allergy": True}, NOT_A_MATCH),
     (A, "exc-6a", {"active_tb": True}, NOT_A_MATCH),
+    (A, "exc-6b", {"tb_being_checked": True}, UNCLEAR),
     (A, "exc-7", {"pneumonitis_history": True}, NOT_A_MATCH),
     (A, "exc-8", {"recent_serious_infection": True}, NOT_A_MATCH),
     (A, "exc-10a", {"recent_major_surgery": True}, NOT_A_MATCH),
     (A, "exc-11", {"organ_transplant": True}, NOT_A_MATCH),
     (A, "exc-12", {"recent_steroids_or_immunosuppressants": True}, UNCLEAR),
-    (A, "exc-13a", {"heart_condition": True}, UNCLEAR),
+    (A, "exc-13a", {**HEART, "recent_cardiovascular_event": True}, NOT_A_MATCH),
+    (A, "exc-13b", {**HEART, "heart_failure": True}, UNCLEAR),
+    (A, "exc-13c", {**HEART, "heart_rhythm_medicine": True}, UNCLEAR),
+    (A, "exc-13d", {**HEART, "heart_muscle_disease": True}, NOT_A_MATCH),
     (A, "exc-14", {"in_other_trial": True}, UNCLEAR),
     (A, "exc-15", {"current_cancer_treatment": True}, NOT_A_MATCH),
     (A, "exc-16", {"prior_checkpoint_inhibitor": True}, NOT_A_MATCH),
-    (A, "exc-17", {"recent_live_vaccine": True}, NOT_A_MATCH),
+    (A, "exc-17a", {"recent_live_vaccine": True}, NOT_A_MATCH),
+    (A, "exc-17b", {"planned_live_vaccine": True}, UNCLEAR),
     (A, "exc-18", {"mental_illness_or_substance_use": True}, UNCLEAR),
     (A, "exc-19", {"pregnant_or_breastfeeding": True}, NOT_A_MATCH),
     (B, "inc-2a", {"diagnosis": "ups"}, NOT_A_MATCH),
     (B, "inc-2b", {"lung_metastases": False}, NOT_A_MATCH),
     (B, "inc-2c", {"local_recurrence": "present"}, NOT_A_MATCH),
-    (B, "inc-3a", {"lung_nodules_resectable": False}, NOT_A_MATCH),
+    (B, "inc-3a", {"lung_nodules_resectable": "not_removable"}, NOT_A_MATCH),
     (B, "inc-4a", {"prior_systemic_therapy": False, "prior_gemcitabine": UNKNOWN}, NOT_A_MATCH),
     (B, "inc-4b", {"prior_gemcitabine": True}, NOT_A_MATCH),
     (B, "inc-6", {"age": 66, "ecog": 0}, NOT_A_MATCH),
-    (B, "inc-7", {"age": 30, "ecog": 3}, NOT_A_MATCH),
-    (B, "inc-8", {"lansky": 60}, NOT_A_MATCH),
+    (B, "inc-7", {"age": 30, "ecog": 3, "amputation": False}, NOT_A_MATCH),
+    (B, "inc-8", {"lansky": 60, "amputation": False}, NOT_A_MATCH),
     (B, "exc-1", {"other_cancer_5y": True}, NOT_A_MATCH),
     (B, "exc-2", {"in_other_trial": True}, NOT_A_MATCH),
     (B, "exc-3", {"prior_checkpoint_inhibitor": True, "checkpoint_secondary_resistance": True},
-     NOT_A_MATCH),
+     UNCLEAR),
     (B, "exc-4", {"recent_immunomodulator_or_tcm": True}, NOT_A_MATCH),
     (B, "exc-5", {"autoimmune_disease": True, "autoimmune_systemic_treatment_2y": True},
      NOT_A_MATCH),
@@ -132,10 +141,10 @@ def test_lansky_below_16_and_ecog_from_16():
     assert next_question(at_15).name == "lansky"
     assert next_question(at_16).name == "ecog"
     assert verdicts({**at_15, "lansky": 70})[B] == POSSIBLE_MATCH
-    assert verdicts({**at_15, "lansky": 60})[B] == NOT_A_MATCH
+    assert verdicts({**at_15, "lansky": 60, "amputation": False})[B] == NOT_A_MATCH
     assert verdicts({**at_15, "ecog": 3, "lansky": 70})[B] == POSSIBLE_MATCH  # ECOG not used <16
     assert verdicts({**at_16, "ecog": 2})[B] == POSSIBLE_MATCH
-    assert verdicts({**at_16, "ecog": 3})[B] == NOT_A_MATCH
+    assert verdicts({**at_16, "ecog": 3, "amputation": False})[B] == NOT_A_MATCH
     assert verdicts({**at_16, "ecog": 2, "lansky": 10})[B] == POSSIBLE_MATCH  # Lansky not used 16+
 
 
@@ -242,10 +251,11 @@ def test_follow_ups_wait_for_their_parent_answer():
         f.name for f in after_yes}
 
 
-def test_prior_immunotherapy_that_did_not_work_does_not_rule_out_promis():
-    facts = {**PATIENT_B, "prior_checkpoint_inhibitor": True,
-             "checkpoint_secondary_resistance": False}
-    assert verdicts(facts)[B] == POSSIBLE_MATCH
+def test_prior_immunotherapy_leaves_promis_to_the_study_team_whatever_the_patient_judged():
+    for resistance in (True, False, UNKNOWN):
+        facts = {**PATIENT_B, "prior_checkpoint_inhibitor": True,
+                 "checkpoint_secondary_resistance": resistance}
+        assert verdicts(facts)[B] == UNCLEAR
 
 
 def test_a_correction_recomputes_the_verdict():
@@ -258,7 +268,7 @@ def test_typical_question_counts(catalog):
     asked_b, _ = simulate(PATIENT_B)
     patient_questions = len(catalog.facts)
     assert len(asked_a) < patient_questions and len(asked_b) < patient_questions
-    assert len(asked_a) <= 24
+    assert len(asked_a) <= 26  # issue 11 split TB (being checked) and vaccines (planned)
     assert len(asked_b) <= 20
 
 

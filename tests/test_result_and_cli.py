@@ -50,7 +50,8 @@ def test_unclear_reasons_say_what_is_open_and_study_team_checks_are_listed():
         "Not for people who have tested positive for HIV. You told us: HIV: not sure. "
         "The study team will need to check this."
     ]
-    assert any("Breathing tests" in check for check in trials[B]["to_check"])
+    assert any("Breathing tests" in check for check in trials[B]["to_check_details"])
+    assert "Blood tests, and tests of your heart and lungs" in trials[B]["to_check"]
 
 
 def test_no_wording_calls_the_patient_eligible():

@@ -51,12 +51,13 @@ def test_every_part_is_asked_or_checked_by_the_study_team(trials):
 
 
 def _facts_used(trials) -> set[str]:
+    """Facts a rule reads, and facts a part collects for the study team."""
     return {
         name
         for trial in trials.values()
         for _, part in trial.parts
         if part.rule is not None
-        for name in rules.facts_used(part.rule)
+        for name in rules.facts_used(part.rule) | set(part.collect)
     }
 
 

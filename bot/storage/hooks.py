@@ -55,6 +55,13 @@ async def record_audience(sender_id: str, events: Sequence[Mapping[str, Any]],
     await _safely("record_audience", lambda: default_store().record_audience(ref, audience))
 
 
+async def record_closed_choice(sender_id: str, events: Sequence[Mapping[str, Any]],
+                               choice: str) -> None:
+    ref = ConversationRef.from_events(sender_id, events)
+    await _safely("record_closed_choice",
+                  lambda: default_store().record_closed_choice(ref, choice))
+
+
 async def record_result(sender_id: str, events: Sequence[Mapping[str, Any]],
                         facts: Mapping[str, Any], audience: str | None) -> int | None:
     """Store the screening result bot.engine computes from `facts`; returns its id."""

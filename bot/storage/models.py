@@ -4,7 +4,8 @@ Created and upgraded only by the migrations in bot/storage/migrations (`python -
 migrate`), never by `create_all`. Change a table here, then add a migration.
 
     conversations        one per Rasa sender id: its public id for staff, channel, start,
-                         consent, audience, review
+                         consent, audience, review, the choice to stop or go on when only
+                         closed studies were left
     screening_results    every result shown to a patient: the facts it was computed from
     trial_results        per result and trial: verdict band, per-criterion statuses, data version
     review_notes         staff notes
@@ -99,6 +100,9 @@ class Conversation(Base):
     consent_at = sa.Column(UTCDateTime)
     audience = sa.Column(sa.String(16))  # self / child / other
     last_result_at = sa.Column(UTCDateTime)
+    # when only studies not taking new people were left: "stop" (see the result) or "go_on"
+    closed_choice = sa.Column(sa.String(16))
+    closed_choice_at = sa.Column(UTCDateTime)
     review_status = sa.Column(sa.String(16), nullable=False, server_default="new")
     reviewed_at = sa.Column(UTCDateTime)
     reviewed_by = sa.Column(sa.String(255))

@@ -36,11 +36,13 @@ from bot.storage.models import (
     VerdictOverride,
     utcnow,
 )
+from bot.values import CLOSED_GO_ON, CLOSED_STOP
 
 T = TypeVar("T")
 
 UNKNOWN_CHANNEL = "unknown"
 AUDIENCES = ("self", "child", "other")
+CLOSED_CHOICES = (CLOSED_STOP, CLOSED_GO_ON)
 BATCH = 500  # senders per delete statement in a purge
 
 #: Rasa's tracker store table, as far as deletion needs it (Rasa owns and creates it).
@@ -148,6 +150,19 @@ class Store:
             raise StorageError(f"audience must be one of {AUDIENCES}")
         now = now or utcnow()
         self._write(lambda s: setattr(self._conversation_for(s, ref, now), "audience", audience))
+
+    def record_closed_choice(self, ref: ConversationRef, choice: str,
+                             now: datetime | None = None) -> None:
+        """The patient's choice when only studies not taking new people were left."""
+        if choice not in CLOSED_CHOICES:
+            raise StorageError(f"closed choice must be one of {CLOSED_CHOICES}")
+        now = now or utcnow()
+
+        def write(session: Session) -> None:
+            conversation = self._conversation_for(session, ref, now)
+            conversation.closed_choice, conversation.closed_choice_at = choice, now
+
+        self._write(write)
 
     def record_result(
         self,

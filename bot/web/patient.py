@@ -33,8 +33,8 @@ CONTENT = HERE / "content.yaml"
 
 #: The keys of bot/content/conversation.yaml the result cards use.
 RESULT_WORDING = (
-    "verdict_words", "recruiting", "not_enrolling", "reasons_heading", "to_check_heading",
-    "contact_heading", "no_contact", "registry_heading",
+    "verdict_words", "verdict_for_now", "recruiting", "not_enrolling", "reasons_heading",
+    "to_check_heading", "contact_heading", "no_contact", "registry_heading", "status_old",
 )
 
 #: What the widget sends, unseen, to start a new conversation (the greeting).

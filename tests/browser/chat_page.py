@@ -16,7 +16,7 @@ from playwright.sync_api import FrameLocator, Locator, Page, expect
 
 from bot.catalog import load_catalog
 from bot.dialogue import content
-from bot.values import UNKNOWN
+from bot.values import CLOSED_CHOICE, CLOSED_GO_ON, UNKNOWN
 from tests.rest_patient import question_index
 
 REPLY_TIMEOUT_MS = 30_000
@@ -152,6 +152,10 @@ class ChatPage:
     ) -> None:
         self.asked_slots.append(slot)
         free_text = free_text or {}
+        if slot == CLOSED_CHOICE:  # only the not-recruiting study is left: go on by default
+            wanted = truth.get(slot, CLOSED_GO_ON)
+            self.tap(next(o["label"] for o in content()["closed_buttons"] if o["value"] == wanted))
+            return
         fact = load_catalog()[slot]
         value = truth.get(slot, UNKNOWN)
         if slot in free_text:

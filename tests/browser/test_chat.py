@@ -45,7 +45,7 @@ def test_a_full_screening_by_tapping_buttons(page, servers):
     expect(chat.root.locator(".sc-notice")).to_contain_text("Not medical advice")
     chat.start("self")
     asked = chat.answer_all(PATIENT_A)
-    assert asked[:2] == ["diagnosis", "age"]
+    assert asked[:3] == ["diagnosis", "closed_trial_choice", "age"]  # only A is left: go on
     assert content()["result_intro"] in chat.bot_texts()
     assert chat.errors == []  # no CSP violation, no script error, no failed request
     expect_result_cards(chat, servers, {A: "possible_match", B: "not_a_match"})
@@ -63,7 +63,8 @@ def test_a_full_screening_by_typing_answers(page, servers):
     }
     chat.answer_all(PATIENT_A, typed=True, free_text=typed)
     said = [text for who, text in chat.messages() if who == "user"]
-    assert said[:4] == ["yes", "for me", "leiomyosarcma", "fifty two"]
+    go_on = content()["closed_buttons"][1]["label"]  # only the not-recruiting study is left
+    assert said[:5] == ["yes", "for me", "leiomyosarcma", go_on, "fifty two"]
     expect_result_cards(chat, servers, {A: "possible_match", B: "not_a_match"})
 
 
@@ -82,8 +83,9 @@ def test_result_cards_with_tel_mailto_and_registry_links(browser, servers, scree
         b_card = chat.root.locator(f"article[data-nct-id='{B}']")
         words = content()
         expect(b_card).to_contain_text(words["verdict_words"]["possible_match"])
-        expect(b_card.locator(".sc-card-status")).to_have_text(
-            words["recruiting"].format(status="Recruiting"))
+        expect(b_card.locator(".sc-card-status")).to_have_text(  # the record is over 6 months old
+            words["recruiting"].format(status="Recruiting", as_of="12 Nov 2024")
+            + " " + words["status_old"])
         expect(b_card.locator("a.sc-tel")).to_have_attribute("href", f"tel:{B_PHONE}")
         expect(b_card.locator("a.sc-tel")).to_have_text(B_PHONE)
         expect(b_card.locator("a.sc-mail")).to_have_attribute("href", f"mailto:{B_EMAIL}")

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.catalog import load_catalog
 from bot.dialogue import content
-from bot.values import AUDIENCE, CONSENT, UNKNOWN
+from bot.values import AUDIENCE, CLOSED_CHOICE, CLOSED_GO_ON, CONSENT, UNKNOWN
 from tests.rest_patient import question_index
 
 NUMBERED = re.compile(r"^(\d{1,2})\. (.+)$", re.MULTILINE)
@@ -70,6 +70,9 @@ class NumberedPatient:
             wanted = [content()["consent_buttons"][0]]
         elif slot == AUDIENCE:
             wanted = [o["label"] for o in content()["audience_buttons"] if o["value"] == audience]
+        elif slot == CLOSED_CHOICE:  # only the not-recruiting study is left: go on by default
+            choice = truth.get(slot, CLOSED_GO_ON)
+            wanted = [o["label"] for o in content()["closed_buttons"] if o["value"] == choice]
         else:
             fact = load_catalog()[slot]
             value = truth.get(slot, UNKNOWN)

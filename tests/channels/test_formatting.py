@@ -6,6 +6,7 @@ import pytest
 
 from bot.catalog import load_catalog
 from bot.dialogue import ask_message, question_message, result_messages, text_message
+from bot.values import UNKNOWN
 from rasa_extensions.channels import formatting as f
 from tests.patients import PATIENT_B
 
@@ -201,15 +202,24 @@ def test_an_age_question_offers_not_sure_by_name_not_by_number():
     assert body == "How old is your child?\n\nYou can also reply: Not sure."
 
 
+#: Results long enough to need splitting: 'not sure' answers add reasons to the cards (the
+#: list of checks is at most five plain groups, so a plain result fits one SMS).
+LONG_FOR_SMS = {**PATIENT_B, **dict.fromkeys(["hiv", "viral_hepatitis", "antibody_allergy"],
+                                              UNKNOWN)}
+LONG_FOR_WECHAT = {**PATIENT_B, **dict.fromkeys(
+    ["other_cancer_5y", "in_other_trial", "recent_immunomodulator_or_tcm", "autoimmune_disease",
+     "organ_transplant", "antibody_allergy"], UNKNOWN)}
+
+
 def test_a_long_sms_turn_is_split_in_marked_parts_within_1600():
-    bodies = f.sms_bodies(result_messages(PATIENT_B))
+    bodies = f.sms_bodies(result_messages(LONG_FOR_SMS))
     assert len(bodies) == 2
     assert bodies[0].startswith("(1/2) ") and bodies[1].startswith("(2/2) ")
     assert all(len(b) <= f.SMS_LIMIT for b in bodies)
 
 
 def test_a_long_wechat_reply_keeps_every_beginning_and_the_end_within_2048_bytes():
-    messages = result_messages(PATIENT_B)
+    messages = result_messages(LONG_FOR_WECHAT)
     content = f.wechat_content(messages)
     assert f.utf8_len(content) <= f.WECHAT_LIMIT
     assert f.wording()["shortened"] in content

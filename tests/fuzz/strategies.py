@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 
 from actions.intents import CONTROL_INTENTS
 from bot.catalog import load_catalog
-from bot.values import AUDIENCE, CONSENT, DELETE_CONFIRMATION, UNKNOWN
+from bot.values import (
+    AUDIENCE,
+    CLOSED_CHOICE,
+    CLOSED_GO_ON,
+    CLOSED_STOP,
+    CONSENT,
+    DELETE_CONFIRMATION,
+    UNKNOWN,
+)
 from rasa_extensions.hardening import MAX_MESSAGE_CHARS
 from tests.servers import ROOT
 
@@ -51,7 +59,12 @@ def slot_problem(name: str, value: Any) -> str | None:
     if value is None:
         return None
     catalog = load_catalog()
-    requested = [CONSENT, AUDIENCE, *(fact.name for fact in catalog), DELETE_CONFIRMATION]
+    requested = [CONSENT, AUDIENCE, CLOSED_CHOICE, *(fact.name for fact in catalog),
+                 DELETE_CONFIRMATION]
+
+    def counter(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 100
+
     allowed = {
         CONSENT: lambda v: isinstance(v, bool),
         AUDIENCE: lambda v: v in AUDIENCES,
@@ -63,8 +76,9 @@ def slot_problem(name: str, value: Any) -> str | None:
         "delete_requested": lambda v: isinstance(v, bool),
         "deletion_pending": lambda v: isinstance(v, bool),
         "data_deleted": lambda v: isinstance(v, bool),
-        "failed_answers": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-        and 0 <= v < 100,
+        CLOSED_CHOICE: lambda v: v in (CLOSED_STOP, CLOSED_GO_ON),
+        "failed_answers": counter,
+        "deflected_answers": counter,
         "result_fingerprint": lambda v: isinstance(v, str) and len(v) == 16
         and all(c in "0123456789abcdef" for c in v),
         "fact_to_change": lambda v: isinstance(v, str) and v in catalog,

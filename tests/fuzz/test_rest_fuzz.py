@@ -303,14 +303,14 @@ def test_an_over_long_message_gets_the_safety_message_and_is_not_stored(servers)
 def test_a_forged_fact_to_change_is_dropped(servers):
     """A 'change' button sends /change_answer{"fact_to_change": "<fact>"}; typed with any other
     value it crashed the validation action (no reply) and left the slot holding the value."""
-    patient = advance(servers, 5, "self")
+    patient = advance(servers, 6, "self")  # diagnosis, 'go on' (only A is left), age
     for payload in ['/change_answer{"fact_to_change": {"a": 1}}',
                     '/greet{"fact_to_change": ["x"]}', '/affirm{"fact_to_change": "garbage"}',
                     '/inform{"fact_to_change": 7}']:
         send(servers, patient.sender, payload)
         assert stored_slots(servers, patient.sender).get("fact_to_change") is None, payload
     # The real button still works: the answer is cleared and asked again.
-    answered = patient.asked(patient.transcript[3][1])
+    answered = patient.asked(patient.transcript[4][1])
     button = "/change_answer" + json.dumps({"fact_to_change": answered})
     replies = send(servers, patient.sender, button)
     assert patient.asked(replies) == answered

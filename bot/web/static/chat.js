@@ -265,9 +265,12 @@
       article.setAttribute("aria-labelledby", heading.id);
       article.appendChild(heading);
 
-      var statusWords = fill(trial.recruiting ? labels.recruiting : labels.not_enrolling, { status: trial.status || "" });
+      var statusWords = fill(trial.recruiting ? labels.recruiting : labels.not_enrolling,
+        { status: trial.status || "", as_of: trial.status_as_of || "" });
+      if (trial.status_old && labels.status_old) statusWords += " " + labels.status_old;
       article.appendChild(el("p", "sc-card-status " + (trial.recruiting ? "sc-open" : "sc-closed"), statusWords));
-      var verdictWords = (labels.verdict_words || {})[verdict] || verdict;
+      var verdictWords = (trial.for_now && labels.verdict_for_now) ||
+        (labels.verdict_words || {})[verdict] || verdict;
       article.appendChild(el("p", "sc-card-verdict", verdictWords));
 
       list(article, labels.reasons_heading, trial.reasons);
