@@ -206,7 +206,7 @@ async def test_anything_else_cancels_and_asks_the_open_question_with_nothing_los
     await asyncio.to_thread(save_conversation, env, "eve", "I have leiomyosarcoma")
     Store(env).record_result(ConversationRef("eve", "rest"), PATIENT_A)
     events, texts = await said(ValidateScreeningForm(), confirming(
-        "eve", answer, {"audience": "self", "diagnosis": "leiomyosarcoma"}))
+        "eve", answer, {"audience": "self", "diagnosis": "osteosarcoma"}))
     assert "nothing was deleted" in texts[0]
     assert slots(events)["delete_requested"] is False
     assert slots(events)["requested_slot"] == "age"  # the open question, asked again

@@ -20,10 +20,10 @@ PASSWORD = "a long staff password"
 def test_the_choice_is_stored_with_its_time(store):
     ref = ConversationRef("patient-closed", "rest")
     store.record_closed_choice(ref, "stop")
-    conversation = store.get_conversation("patient-closed")
+    conversation = store.find_conversation("patient-closed")
     assert conversation.closed_choice == "stop" and conversation.closed_choice_at is not None
     store.record_closed_choice(ref, "go_on")
-    assert store.get_conversation("patient-closed").closed_choice == "go_on"
+    assert store.find_conversation("patient-closed").closed_choice == "go_on"
     with pytest.raises(StorageError):
         store.record_closed_choice(ref, "maybe")
 
@@ -34,7 +34,7 @@ async def test_the_action_servers_hook_stores_it(db_url, monkeypatch):
     migrate.upgrade(db_url)
     events = [{"event": "user", "input_channel": "rest", "timestamp": 1_700_000_000.0}]
     await hooks.record_closed_choice("patient-hook", events, "stop")
-    conversation = Store(db_url).get_conversation("patient-hook")
+    conversation = Store(db_url).find_conversation("patient-hook")
     assert (conversation.closed_choice, conversation.channel) == ("stop", "rest")
 
 
@@ -44,6 +44,7 @@ async def test_the_action_servers_hook_stores_it(db_url, monkeypatch):
 def test_staff_see_which_was_chosen(db_url, monkeypatch, choice, shown):
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("TRACKER_DB_URL", db_url)
+    monkeypatch.setenv("STAFF_COOKIE_SECURE", "false")  # the test client speaks plain HTTP
     migrate.upgrade(db_url)
     store = Store(db_url)
     Accounts(store).create("coord", PASSWORD)
@@ -57,6 +58,7 @@ def test_staff_see_which_was_chosen(db_url, monkeypatch, choice, shown):
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
     client.post("/staff/login", data={"username": "coord", "password": PASSWORD,
                                       "csrf_token": token})
-    page = client.get("/staff/conversations/patient-chose").get_data(as_text=True)
+    public_id = store.find_conversation("patient-chose").public_id
+    page = client.get(f"/staff/conversations/{public_id}").get_data(as_text=True)
     assert shown in page
     app.extensions["staff_accounts"].store.engine.dispose()
