@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -36,6 +38,14 @@ def pytest_collection_modifyitems(items) -> None:
 def pytest_runtest_setup(item) -> None:
     markers.ACTIVE = {mark.name for mark in item.iter_markers()}
 
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Each test gets the environment back as it found it: code under test may set variables
+    (scripts/run.py sets STAFF_COOKIE_SECURE and the generated secrets for its children), and
+    a leak would change what later tests see."""
+    with mock.patch.dict(os.environ):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -24,7 +24,8 @@ from tests.web_client import QUIET_S, Tab, tab, until, words
 
 SECRET = SECRETS["WEB_SESSION_SECRET"]
 #: The issue's conversation: afterwards "change an answer" lists the patient's answers.
-ANSWERS = ("Hi", "yes I agree", "myself", "leiomyosarcoma", "I am 52")
+# leiomyosarcoma leaves only the study that is not recruiting: the patient goes on (issue 11)
+ANSWERS = ("Hi", "yes I agree", "myself", "leiomyosarcoma", "go on", "I am 52")
 PRIVATE = ("Leiomyosarcoma", "52")
 
 
