@@ -13,26 +13,29 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 
 ## run: set up, train the model if missing or stale, start the Rasa, action and web servers
 run: setup $(MODEL)
-	$(PY) scripts/run.py
+	$(PY) -m scripts.run
 
 ## test: set up (the Debian packages the tests use too), train if stale, then lint, validate
 ## the Rasa data, run every test
 test: setup system-packages $(MODEL)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(RASA) data validate --max-history 5 --fail-on-warnings --quiet
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out results/core --quiet
-	$(PY) scripts/evaluate_nlu.py --min-accuracy 0.90
+	$(PY) -m scripts.evaluate_nlu --min-accuracy 0.90
 	$(PY) -m pytest
 
-## check: the quick check for a change to the core (about 30 s): lint, then every test that
+## check: the quick check for a change to the core (about a minute): lint, the import
+## contracts (pyproject.toml), then every test that
 ## needs no server, no PostgreSQL, no browser and no cluster (tests/markers.py)
 check: setup
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -m "not servers and not postgres and not browser and not cluster"
 
 setup: $(STAMP) $(NODE_STAMP)
 
-$(STAMP): requirements.txt constraints.txt scripts/setup-venv.sh
+$(STAMP): requirements.txt constraints.txt pyproject.toml scripts/setup-venv.sh
 	scripts/setup-venv.sh
 
 # The chat page's JavaScript (socket.io-client) from the npm registry, exactly as locked.
@@ -67,21 +70,21 @@ lock:
 
 ## bench: servers up, scripted patients over REST: questions, latency, NLU, training, memory
 bench: setup $(MODEL)
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 ## load: servers up (one of each, SQLite), then concurrent scripted patients over REST and
 ## socket.io at 1, 8, 16, ... 256 conversations: throughput, latency p50/p95/p99, errors, where
 ## p95 passes 1 s. LOAD_ARGS adds options, e.g. LOAD_ARGS="--cluster" or "--duration 10".
 load: setup $(MODEL)
-	$(PY) scripts/loadtest.py --ramp --duration 20 $(LOAD_ARGS)
+	$(PY) -m scripts.loadtest --ramp --duration 20 $(LOAD_ARGS)
 
 ## cluster: PostgreSQL, Redis, 2 action and 2 Rasa servers behind nginx, web server (loopback)
 cluster: setup $(MODEL)
-	$(PY) scripts/cluster.py
+	$(PY) -m scripts.cluster
 
 ## evaluate: NLU intent accuracy and entity F1 on the held-out phrasings
 evaluate: setup $(MODEL)
-	$(PY) scripts/evaluate_nlu.py
+	$(PY) -m scripts.evaluate_nlu
 
 ## bench-staff: staff list and conversation page times, 100,000 conversations, SQLite and PostgreSQL
 bench-staff: setup
@@ -95,11 +98,11 @@ staff-account: setup
 
 ## reading-level: the Flesch-Kincaid grade of every patient-facing string, hardest first
 reading-level: setup
-	$(PY) scripts/reading_level.py
+	$(PY) -m scripts.reading_level
 
 ## bench-engine: questions per screening over generated patients
 bench-engine: setup
-	$(PY) scripts/bench_engine.py
+	$(PY) -m scripts.bench_engine
 
 clean:
 	rm -rf $(VENV) node_modules models/*.tar.gz .pytest_cache .ruff_cache results

@@ -13,7 +13,7 @@ word before grading. Everything else, including words such as 'immunotherapy' or
 filled with sample values. The registry's verbatim criteria and staff-only text (notes,
 study-team checks) are not patient-facing and are left out.
 
-    .venv/bin/python scripts/reading_level.py     every string with its grade (make reading-level)
+    .venv/bin/python -m scripts.reading_level     every string with its grade (make reading-level)
 """
 
 from __future__ import annotations

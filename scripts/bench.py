@@ -1,6 +1,6 @@
 """Benchmark of the whole assistant over its real servers. Prints figures; asserts nothing.
 
-    make bench            (or: .venv/bin/python scripts/bench.py --patients 40 --skip-training)
+    make bench            (or: .venv/bin/python -m scripts.bench --patients 40 --skip-training)
 
 1. Starts the Rasa server and the action server (SQLite tracker store, a fresh data folder).
 2. Plays scripted patients (bot.simulate.random_patient, fixed seed) over the REST channel,
@@ -23,14 +23,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot.simulate import random_patient
+from scripts.evaluate_nlu import evaluate
+from scripts.stats import percentile
+from tests.rest_patient import RestPatient
+from tests.servers import running_servers
 
-from bot.simulate import random_patient  # noqa: E402
-from scripts.evaluate_nlu import evaluate  # noqa: E402
-from scripts.stats import percentile  # noqa: E402
-from tests.rest_patient import RestPatient  # noqa: E402
-from tests.servers import running_servers  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def screen_one(base_url: str, truth: dict) -> tuple[int, list[float], bool]:

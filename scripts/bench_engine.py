@@ -1,6 +1,6 @@
 """Engine benchmark: questions per screening and time per decision, over generated patients.
 
-    make bench-engine            (or: .venv/bin/python scripts/bench_engine.py --patients 2000)
+    make bench-engine            (or: .venv/bin/python -m scripts.bench_engine --patients 2000)
 
 Prints figures; asserts nothing. Patients come from bot.simulate.random_patient with a fixed
 seed, so runs are comparable.
@@ -11,12 +11,8 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from collections import Counter
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.catalog import load_catalog
 from bot.engine import next_question, screen

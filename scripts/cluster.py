@@ -1,6 +1,6 @@
 """The assistant as it runs on several machines, started on this machine's loopback.
 
-    make cluster    (or: .venv/bin/python scripts/cluster.py [--rasa-servers 2] [--keep-files])
+    make cluster    (or: .venv/bin/python -m scripts.cluster [--rasa-servers 2] [--keep-files])
 
 Starts, each on a free 127.0.0.1 port, and stops all of them on exit (Ctrl-C or SIGTERM):
 - a throwaway PostgreSQL server (tests/postgres_server.py) holding the conversations and the
@@ -36,15 +36,14 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot.generated_secrets import ensure_internal_secrets
+from rasa_extensions.credentials import write_effective_credentials
+from scripts.run import _terminate
+from tests import markers
+from tests.postgres_server import PostgresUnavailable, throwaway_postgres
+from tests.servers import MODEL, free_port
 
-from bot.generated_secrets import ensure_internal_secrets  # noqa: E402
-from rasa_extensions.credentials import write_effective_credentials  # noqa: E402
-from scripts.run import _terminate  # noqa: E402
-from tests import markers  # noqa: E402
-from tests.postgres_server import PostgresUnavailable, throwaway_postgres  # noqa: E402
-from tests.servers import MODEL, free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BIN = Path(sys.executable).parent
 DEPLOY = ROOT / "deploy"

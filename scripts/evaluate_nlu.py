@@ -1,6 +1,6 @@
 """Evaluate the trained NLU model on the held-out phrasings in tests/nlu/test_nlu.yml.
 
-    .venv/bin/python scripts/evaluate_nlu.py [--min-accuracy 0.9]
+    .venv/bin/python -m scripts.evaluate_nlu [--min-accuracy 0.9]
 
 Runs `rasa test nlu` and prints the intent accuracy, the weighted F1, the weakest intents and
 the entity F1 of each entity extractor. With --min-accuracy it exits 1 below that floor (make

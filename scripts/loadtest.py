@@ -2,11 +2,11 @@
 throughput, per-turn latency p50/p95/p99 per channel and the errors; asserts nothing.
 
     make load                                                    (ramp, own servers)
-    .venv/bin/python scripts/loadtest.py --concurrency 8 --duration 30
-    .venv/bin/python scripts/loadtest.py --ramp 1,8,16,32,64,128,256 --duration 20
-    .venv/bin/python scripts/loadtest.py --cluster --ramp        (scripts/cluster.py: nginx,
+    .venv/bin/python -m scripts.loadtest --concurrency 8 --duration 30
+    .venv/bin/python -m scripts.loadtest --ramp 1,8,16,32,64,128,256 --duration 20
+    .venv/bin/python -m scripts.loadtest --cluster --ramp        (scripts/cluster.py: nginx,
                                                                   2 Rasa, 2 action servers)
-    .venv/bin/python scripts/loadtest.py --url http://lb:8000 --origin https://chat.example.org
+    .venv/bin/python -m scripts.loadtest --url http://lb:8000 --origin https://chat.example.org
 
 Each of the N concurrent patients plays one screening after another (bot.simulate's random
 patients, fixed seed, answered by button as tests/rest_patient.py does) until the time is up; a
@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import os
 import random
-import sys
 import tempfile
 import time
 import uuid
@@ -43,15 +42,14 @@ from typing import Any
 import aiohttp
 import socketio
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot.dialogue import content
+from bot.identity import WEB, conversation_id
+from bot.simulate import random_patient
+from scripts.stats import percentile
+from tests.rest_patient import RestPatient
+from tests.servers import rest_headers, rest_id
 
-from bot.dialogue import content  # noqa: E402
-from bot.identity import WEB, conversation_id  # noqa: E402
-from bot.simulate import random_patient  # noqa: E402
-from scripts.stats import percentile  # noqa: E402
-from tests.rest_patient import RestPatient  # noqa: E402
-from tests.servers import rest_headers, rest_id  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CHANNELS = ("rest", "socketio")
 P95_LIMIT_S = 1.0

@@ -1,7 +1,7 @@
 """Print the Flesch-Kincaid grade of every patient-facing English string (make reading-level).
 
-    .venv/bin/python scripts/reading_level.py            every string, hardest first
-    .venv/bin/python scripts/reading_level.py --over 8   only those above grade 8
+    .venv/bin/python -m scripts.reading_level            every string, hardest first
+    .venv/bin/python -m scripts.reading_level --over 8   only those above grade 8
 
 What is graded, and what is left out (names, fragments under 5 words, quoted record text), is
 described in bot/reading_level.py; tests/test_reading_level.py fails on any string above the
@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import reading_level
 

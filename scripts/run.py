@@ -28,15 +28,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot.catalog import CatalogError, load_catalog
+from bot.generated_secrets import ensure_internal_secrets
+from bot.settings import Settings, load_settings
+from bot.trials import TrialDataError, load_trials
+from rasa_extensions import http_api
+from rasa_extensions.credentials import write_effective_credentials
 
-from bot.catalog import CatalogError, load_catalog  # noqa: E402
-from bot.generated_secrets import ensure_internal_secrets  # noqa: E402
-from bot.settings import Settings, load_settings  # noqa: E402
-from bot.trials import TrialDataError, load_trials  # noqa: E402
-from rasa_extensions import http_api  # noqa: E402
-from rasa_extensions.credentials import write_effective_credentials  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "current.tar.gz"

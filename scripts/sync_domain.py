@@ -1,7 +1,7 @@
 """Write the generated half of domain.yml (slots and the screening form) from the catalog.
 
-    .venv/bin/python scripts/sync_domain.py          rewrite domain.yml below the marker
-    .venv/bin/python scripts/sync_domain.py --check  exit 1 if domain.yml is out of date
+    .venv/bin/python -m scripts.sync_domain          rewrite domain.yml below the marker
+    .venv/bin/python -m scripts.sync_domain --check  exit 1 if domain.yml is out of date
 
 A question's wording and values live once, in bot/content/facts.yaml; Rasa only needs a slot
 per fact and the form's slot list, so those are generated here. tests/test_domain.py runs the
@@ -13,13 +13,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from actions.intents import CONTROL_INTENTS
+from bot.catalog import load_catalog
+from bot.values import AUDIENCE, CLOSED_CHOICE, CONSENT, DELETE_CONFIRMATION
+from scripts.generated import write_or_check
 
-from actions.intents import CONTROL_INTENTS  # noqa: E402
-from bot.catalog import load_catalog  # noqa: E402
-from bot.values import AUDIENCE, CLOSED_CHOICE, CONSENT, DELETE_CONFIRMATION  # noqa: E402
-from scripts.generated import write_or_check  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DOMAIN = ROOT / "domain.yml"
 MARKER = (

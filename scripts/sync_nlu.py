@@ -1,7 +1,7 @@
 """Write data/lookups.yml (lookup tables, synonyms, regexes) from bot/content/vocabulary.yaml.
 
-    .venv/bin/python scripts/sync_nlu.py          rewrite data/lookups.yml
-    .venv/bin/python scripts/sync_nlu.py --check  exit 1 if it is out of date
+    .venv/bin/python -m scripts.sync_nlu          rewrite data/lookups.yml
+    .venv/bin/python -m scripts.sync_nlu --check  exit 1 if it is out of date
 
 The drug and sarcoma names the parser knows are written once, in the vocabulary; Rasa's
 RegexFeaturizer and RegexEntityExtractor get them from this generated file, and the
@@ -16,8 +16,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.generated import write_or_check
 

@@ -93,7 +93,7 @@ def running_servers(data_dir: Path, extra_env: dict[str, str] | None = None,
     log_path = data_dir / "servers.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [str(BIN / "python"), str(ROOT / "scripts" / "run.py")],
+            [str(BIN / "python"), "-m", "scripts.run"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         servers = Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",

@@ -18,13 +18,13 @@ RASA_DEFAULT_ACTIONS = {"action_deactivate_loop", "action_restart"}
 
 
 def test_generated_part_of_the_domain_is_up_to_date():
-    done = subprocess.run([sys.executable, "scripts/sync_domain.py", "--check"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "scripts.sync_domain", "--check"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
 
 def test_lookup_tables_are_up_to_date_with_the_vocabulary():
-    done = subprocess.run([sys.executable, "scripts/sync_nlu.py", "--check"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "scripts.sync_nlu", "--check"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 

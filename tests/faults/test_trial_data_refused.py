@@ -123,7 +123,7 @@ def _env(broken_dir: Path, tmp_path: Path) -> dict[str, str]:
 
 def test_make_run_refuses_to_start_any_server(broken_dir, tmp_path):
     env = _env(broken_dir, tmp_path)
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "scripts.run"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     output = done.stdout + done.stderr
     assert done.returncode != 0

@@ -95,7 +95,7 @@ def test_the_secrets_are_not_on_any_command_line_or_in_the_log(servers):
 def test_run_refuses_an_api_without_authentication(tmp_path, env, message):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RASA_")}
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, timeout=60,
+        [sys.executable, "-m", "scripts.run"], cwd=ROOT, timeout=60,
         env={**clean, "DATA_DIR": str(tmp_path), **env}, capture_output=True, text=True,
     )
     assert result.returncode != 0
