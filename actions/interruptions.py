@@ -53,6 +53,26 @@ def pending_deletion_first(run):
     return guarded
 
 
+def button_answer_first(run):
+    """For the actions the rules run on a control intent during the questions (a person,
+    change an answer, delete my data): when the message is exactly one of the open question's
+    buttons it is that question's answer, never the control. The action then only hands the
+    text to the form, which follows it in the rule and reads the answer (its validation sees
+    the requested slot as just set)."""
+
+    async def guarded(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        text = state.latest_text(tracker)
+        if tracker.active_loop.get("name") and dialogue.is_button_answer(
+                requested, state.audience(tracker), state.facts(tracker), text):
+            logger.info("a tapped answer read as a control intent: taken as the answer")
+            return [SlotSet(requested, text)]
+        return await run(self, dispatcher, tracker, domain)
+
+    return guarded
+
+
 class ActionReply(Action):
     """Answers outside the questions: about the studies, 'why', small talk, out of scope."""
 
@@ -80,6 +100,7 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     @pending_deletion_first
+    @button_answer_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -95,6 +116,7 @@ class ActionChangeAnswer(Action):
         return "action_change_answer"
 
     @pending_deletion_first
+    @button_answer_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -172,6 +194,7 @@ class ActionDeleteData(Action):
         return "action_delete_data"
 
     @pending_deletion_first
+    @button_answer_first
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

@@ -53,7 +53,8 @@ class ValidateScreeningForm(Action):
                         *state.slot_events(NOT_CONFIRMING), SlotSet("requested_slot", None)]
             updates, paused = self._cancel_deletion(dispatcher, tracker)
             events += state.slot_events(updates)
-        elif requested and requested in tracker.slots_to_validate():
+        elif requested and (requested in tracker.slots_to_validate()
+                            or state.handed_over(tracker, requested)):
             outcome = self._read_answer(dispatcher, tracker, requested)
             updates, paused = outcome
             events += state.slot_events(updates)

@@ -63,6 +63,19 @@ def latest_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "")
 
 
+def handed_over(tracker: Tracker, slot: str) -> bool:
+    """Whether an action of this turn handed the patient's words to the form as the answer
+    to `slot` (actions/interruptions.py: a tapped button read as a control intent). The form
+    validates only the slots set after its own start, so this says so instead."""
+    text = latest_text(tracker)
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value") == text
+    return False
+
+
 def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
     intent = (tracker.latest_message or {}).get("intent") or {}
     return intent.get("name"), float(intent.get("confidence") or 0.0)

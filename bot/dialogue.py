@@ -107,6 +107,26 @@ def ask_message(slot: str, audience: str | None, facts: Mapping[str, Any] | None
     return question_message(load_catalog()[slot], audience or "self")
 
 
+def is_button_answer(slot: str | None, audience: str | None, facts: Mapping[str, Any],
+                     text: str) -> bool:
+    """Whether `text` is exactly one of the open question's buttons: a tap answers the
+    question, whatever intent the NLU model reads into its words ("They said surgery cannot
+    remove it all" once read as 'delete my data')."""
+    if not slot or (slot not in _BUTTON_SLOTS and slot not in load_catalog()):
+        return False
+    cleaned = " ".join((text or "").split()).casefold()
+    return any(cleaned == button["title"].casefold()
+               for message in _as_list(ask_message(slot, audience, facts))
+               for button in message.get("buttons") or ())
+
+
+_BUTTON_SLOTS = {CLOSED_CHOICE, CONSENT, AUDIENCE}
+
+
+def _as_list(messages: Message | list[Message]) -> list[Message]:
+    return messages if isinstance(messages, list) else [messages]
+
+
 def question_message(fact: Fact, audience: str) -> Message:
     catalog = load_catalog()
     buttons = [(option.label, option.label) for option in fact.choices(audience)]

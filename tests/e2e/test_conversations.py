@@ -278,3 +278,22 @@ def test_a_rest_client_cannot_label_its_conversation_as_another_channel(servers)
         rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'",
                           (rest_id(sender),)).fetchall()
     assert [json.loads(data)["input_channel"] for (data,) in rows] == ["rest"]
+
+
+@pytest.mark.parametrize("tap, value", [
+    ("They said surgery cannot remove it all", "not_removable"),
+    ("They said surgery can remove it all", "removable"),
+])
+def test_a_tapped_answer_is_the_answer_whatever_the_model_reads(patient, servers, tap, value):
+    """The model once read these two buttons as 'delete my data' (found by the load test):
+    a tap on the open question's button answers it, and asks nothing about deleting."""
+    patient.start("self")
+    patient.say("Leiomyosarcoma")
+    patient.say("Go on with the questions")  # only the study that is not recruiting is left
+    patient.say("28")
+    patient.say("Not sure")  # has it spread
+    assert patient.asked() == "unresectable"
+    replies = patient.say(tap)
+    assert "Type YES to confirm" not in "\n".join(patient.texts(replies))
+    assert patient.asked() not in (None, "unresectable")
+    assert stored_slots(servers, patient.conversation_id).get("unresectable") == value
