@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import answers, parsing
+from bot import parsing
 from bot.catalog import load_catalog
 from bot.parsing import (
     extract_facts,
@@ -448,7 +448,7 @@ def test_ecog_buttons_round_trip(label, value):
 @pytest.mark.parametrize(("label", "value"), labels("ecog") + labels("ecog", "proxy_values"))
 def test_ecog_descriptions_without_the_label_lookup(label, value, monkeypatch):
     """The phrases alone understand every option, so reworded labels still parse."""
-    monkeypatch.setattr(parsing, "_label_value", lambda parser, t: None)
+    monkeypatch.setattr(parsing.scales, "label_value", lambda parser, t: None)
     assert parse_ecog(label, TODAY) == value
 
 
@@ -504,7 +504,7 @@ def test_lansky_buttons_round_trip(label, value):
 
 @pytest.mark.parametrize(("label", "value"), labels("lansky"))
 def test_lansky_descriptions_without_the_label_lookup(label, value, monkeypatch):
-    monkeypatch.setattr(parsing, "_label_value", lambda parser, t: None)
+    monkeypatch.setattr(parsing.scales, "label_value", lambda parser, t: None)
     assert parse_lansky(label, TODAY) == value
 
 
@@ -903,12 +903,12 @@ def test_non_strings_read_as_nothing(text):
 
 def test_every_parser_named_in_facts_exists():
     for fact in load_catalog():
-        assert callable(answers.parser_for(fact))
+        assert callable(parsing.parser_for(fact))
 
 
 def test_vocabulary_rejects_yaml_booleans():
     with pytest.raises(ValueError, match="quoted string"):
-        parsing._check_strings({"yes_no": {"no": ["nope", False]}})
+        parsing.text._check_strings({"yes_no": {"no": ["nope", False]}})
 
 
 MESSAGES = [text for text, _ in EXTRACTS] + YES + NO + [label for label, _ in labels("ecog")]
@@ -916,7 +916,7 @@ MESSAGES = [text for text, _ in EXTRACTS] + YES + NO + [label for label, _ in la
 
 def test_deterministic():
     first = [extract_facts(text, TODAY) for text in MESSAGES]
-    parsing._prepare.cache_clear()
+    parsing.text._prepare.cache_clear()
     assert [extract_facts(text, TODAY) for text in MESSAGES] == first
 
 
