@@ -287,7 +287,7 @@ def parse_value(fact: Fact, text: str, today: date | None = None) -> Any:
     for option in fact.choices("self") + fact.proxy_options:
         if text.strip().lower() == option.label.lower():
             return option.value
-    value = parsing.parser_for(fact)(text, today)
+    value = parsing.PARSERS[fact.parser](fact, text, today)
     return value if value is not None and fact.is_valid(value) else None
 
 

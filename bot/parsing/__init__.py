@@ -2,8 +2,8 @@
 
 Each parser returns a valid value for its fact, UNKNOWN when the person does not know or will
 not say, or None when the text could not be understood, so the caller asks again.
-`extract_facts` reads every fact a free message states. `parser_for` finds the function that reads
-a fact (the ``parser:`` field of content/facts.yaml).
+`extract_facts` reads every fact a free message states. `PARSERS` maps the ``parser:`` field
+of content/facts.yaml to the function that reads that fact; the catalog refuses any other name.
 
 What is recognised (synonyms, drug names, phrasings, number words) is data in
 content/vocabulary.yaml; button labels are read from content/facts.yaml, so an edited label still
@@ -24,14 +24,14 @@ names, 岁, Chinese numerals). Chinese parsing (issue 13) lands here: words in t
 and rules that differ by language (Chinese numerals, 虚岁, negation such as 没用过) in the module
 of their kind of answer, or in a `zh` module those modules call; the public API stays as is.
 
-No module here imports bot.catalog at run time (the catalog is about facts, not words).
+No module here imports bot.catalog at run time: the catalog imports this package to check
+parser names, so the import would be a cycle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.parsing.age import parse_age
@@ -56,8 +56,10 @@ if TYPE_CHECKING:
     from bot.catalog import Fact
 
 __all__ = [
+    "EVIDENCE",
     "NOT_DISCUSSED",
     "NOT_REMOVABLE",
+    "PARSERS",
     "REMOVABLE",
     "FactParser",
     "checkpoint_named",
@@ -77,36 +79,43 @@ __all__ = [
     "parse_recent",
     "parse_surgery_said",
     "parse_yes_no",
-    "parser_for",
     "recent_evidence",
 ]
 
 #: Reads one fact's answer: (fact, text, today) -> value, UNKNOWN or None.
 FactParser = Callable[["Fact", str, "date | None"], Any]
 
-#: parser name (facts.yaml `parser`) -> the reader of named drugs, times or events, tried
-#: before yes/no; and the whole parser. Parsers not named here are parse_<name>.
-_EVIDENCE: dict[str, FactParser] = {
-    "checkpoint": lambda fact, text, today: checkpoint_named(text, today),
-    "recent": recent_evidence,
-}
-_PARSERS: dict[str, FactParser] = {
-    "checkpoint": lambda fact, text, today: parse_checkpoint(text, today),
-    "surgery_said": lambda fact, text, today: parse_surgery_said(text, today),
+
+def _text_only(parse: Callable[[str, date | None], Any]) -> FactParser:
+    """A parser that needs only the text, called the way every fact parser is."""
+    return lambda fact, text, today: parse(text, today)
+
+
+#: parser name (facts.yaml `parser:`) -> the function that reads that fact's answers.
+PARSERS: dict[str, FactParser] = {
+    "yes_no": _text_only(parse_yes_no),
+    "age": _text_only(parse_age),
+    "diagnosis": _text_only(parse_diagnosis),
+    "liposarcoma_type": _text_only(parse_liposarcoma_type),
+    "local_recurrence": _text_only(parse_local_recurrence),
+    "surgery_said": _text_only(parse_surgery_said),
+    "ecog": _text_only(parse_ecog),
+    "lansky": _text_only(parse_lansky),
+    "checkpoint": _text_only(parse_checkpoint),
     "recent": parse_recent,
 }
 
-
-def parser_for(fact: Fact) -> Callable[[str, date | None], Any]:
-    """The function that reads free text for this fact: (text, today) -> value."""
-    if fact.parser in _PARSERS:
-        return partial(_PARSERS[fact.parser], fact)
-    return globals()[f"parse_{fact.parser}"]
+#: parser name -> the reader of the drugs, times or events an answer names, tried before
+#: yes/no (so "yes, interferon" is a no to the checkpoint question).
+EVIDENCE: dict[str, FactParser] = {
+    "checkpoint": _text_only(checkpoint_named),
+    "recent": recent_evidence,
+}
 
 
 def evidence(fact: Fact, text: str, today: date | None = None) -> Any:
     """What the answer's named drugs, times or events say, or None (then yes/no decides)."""
-    reader = _EVIDENCE.get(fact.parser)
+    reader = EVIDENCE.get(fact.parser)
     if reader is None or is_unknown(text_forms(text)):
         return None
     return reader(fact, text, today)
