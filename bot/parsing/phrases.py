@@ -3,8 +3,9 @@
 A `Matcher` finds the phrases of a {value: [phrases]} table (whole words; letters and digits
 may be written apart; optional words in between; capitalised abbreviations; misspellings
 through `Speller`). Whole-answer checks: a hedge ("not sure") and a button label.
-Phrases are matched in the word form of bot/parsing/text.py, so they work for any language the
-vocabulary lists; Chinese, written without spaces, is matched as a substring where needed.
+Phrases are matched in the word form of bot/parsing/text.py. Word boundaries are defined on
+Latin letters and digits only, so a Chinese phrase (written without spaces) matches wherever
+it appears.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 A message is cleaned once (markup, control characters, odd quotes and over-long input removed)
 and prepared in a few forms (`Text`); spelled-out numbers, English or Chinese, become digits.
 The word patterns shared by all modules (`WORD_START`, `WORD_END`, `PUNCT`) live here.
-Language-specific pieces: Chinese numerals are read here today; issue 13 adds full-width and
-Traditional forms here too, as steps of `_prepare`, so every parser sees one normalised text.
+Language-specific pieces: NFKC folds full-width characters and Chinese numerals are read here
+today; a conversion of Traditional characters (issue 13) belongs here too, in `_prepare`, so
+every parser sees one normalised text.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -94,6 +97,15 @@ def test_every_parser_in_the_table_reads_a_fact():
     for name, parse in parsing.PARSERS.items():
         fact = next(f for f in catalog if f.parser == name)
         assert parse(fact, "not sure", TODAY) == UNKNOWN, name
+
+
+@pytest.mark.parametrize("first", ["bot.parsing", "bot.parsing.recent", "bot.catalog"])
+def test_no_import_cycle_with_the_catalog(first):
+    """bot.catalog imports bot.parsing to check parser names, so no parsing module may import
+    the catalog when it loads: whichever is imported first, both load."""
+    code = f"import {first}, bot.catalog, bot.parsing"
+    root = Path(__file__).parents[2]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, timeout=60)
 
 
 MESSAGES = [text for text, _ in EXTRACTS] + YES + NO + [label for label, _ in labels("ecog")]
