@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from bot import rules
+from bot.parsing import PARSERS
 from bot.values import UNKNOWN
 
 CONTENT_DIR = Path(__file__).parent / "content"
@@ -185,6 +186,9 @@ def load_catalog(path: Path = FACTS_FILE) -> Catalog:
 def _build_fact(raw: Mapping[str, Any], order: int) -> Fact:
     if raw["type"] not in FACT_TYPES:
         raise ValueError(f"type must be one of {FACT_TYPES}, not {raw['type']!r}")
+    if raw["parser"] not in PARSERS:  # else the first answer to the question fails
+        known = ", ".join(sorted(PARSERS))
+        raise ValueError(f"parser must be one of {known}, not {raw['parser']!r}")
     if raw["type"] == "choice" and not raw.get("values"):
         raise ValueError("a choice fact needs values")
     return Fact(

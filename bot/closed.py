@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot import parsing
 from bot.engine import NOT_A_MATCH, screen
+from bot.parsing.text import text_forms, words
 from bot.trials import Trial
 from bot.values import CLOSED_GO_ON, CLOSED_STOP
 from bot.wording import content, say
@@ -66,6 +66,6 @@ def _labels() -> dict[str, str]:
 
 
 def _says(cleaned: str, phrase: str) -> bool:
-    words = parsing._words(phrase)
-    low = parsing._text(cleaned).low
-    return f" {words} " in f" {low} " or (not phrase.isascii() and phrase in cleaned)
+    phrase_words = words(phrase)
+    low = text_forms(cleaned).low
+    return f" {phrase_words} " in f" {low} " or (not phrase.isascii() and phrase in cleaned)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot import answers, closed, parsing, rules, safety
+from bot import closed, parsing, rules, safety
 from bot.catalog import Fact, load_catalog
 from bot.engine import questions_to_ask, screen
 from bot.result import result_message, status_words
@@ -250,7 +250,7 @@ def _hint(slot: str, text: str) -> str:
         return say({CLOSED_CHOICE: "closed_reask"}.get(slot, f"{slot}_reask"))
     fact = load_catalog()[slot]
     if fact.parser == "ecog":
-        score = answers.karnofsky_between_grades(text)
+        score = parsing.karnofsky_between_grades(text)
         if score is not None:
             return say("karnofsky_between", score=score)
     return fact.hint or content()["answer_hint"][fact.type]
@@ -275,7 +275,7 @@ def read_value(
     corrections = {name: v for name, v in stated.items() if facts.get(name) != v}
     if fact.type != "bool":
         return parse_value(fact, text, today), corrections
-    evidence = answers.evidence(fact, text, today)
+    evidence = parsing.evidence(fact, text, today)
     if evidence is not None and fact.is_valid(evidence):
         return evidence, corrections
     if extracted is not None:  # "it spread to my brain", "I never had gemcitabine"
@@ -307,7 +307,7 @@ def parse_value(fact: Fact, text: str, today: date | None = None) -> Any:
     for option in fact.choices("self") + fact.proxy_options:
         if text.strip().lower() == option.label.lower():
             return option.value
-    value = answers.parser_for(fact)(text, today)
+    value = parsing.PARSERS[fact.parser](fact, text, today)
     return value if value is not None and fact.is_valid(value) else None
 
 

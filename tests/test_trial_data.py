@@ -167,3 +167,14 @@ def test_a_broken_catalog_is_refused_naming_the_fact(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     with pytest.raises(CatalogError, match=r"facts.yaml: fact 'metastatic': unknown fact"):
         load_catalog(path)
+
+
+def test_a_fact_with_an_unknown_parser_is_refused(tmp_path):
+    """Parsers are looked up in bot.parsing.PARSERS: a misspelt name fails at load time,
+    not at the first answer to the question."""
+    data = yaml.safe_load(FACTS_FILE.read_text())
+    data["facts"][3]["parser"] = "yes_or_no"
+    path = tmp_path / "facts.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(CatalogError, match=r"fact 'metastatic': parser must be one of .*yes_no"):
+        load_catalog(path)

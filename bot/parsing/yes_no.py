@@ -1,0 +1,53 @@
+"""Yes / no answers: "yes", "no", "I have", "he hasn't", and hedges read as not sure."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+
+from bot.parsing.phrases import alternation, as_words, is_unknown, squash
+from bot.parsing.text import WORD_END, WORD_START, text_forms, vocab
+from bot.values import UNKNOWN
+
+
+@lru_cache(maxsize=1)
+def _yes_no() -> tuple[re.Pattern[str], dict[str, bool]]:
+    """One scanning regex for yes and no wording, and the polarity of each plain phrase."""
+    yn, v = vocab()["yes_no"], vocab()
+    plain = {squash(p): True for p in as_words(yn["yes"])}
+    plain.update({squash(p): False for p in as_words(yn["no"])})
+    person = rf"(?:{alternation(v['person_determiners'])})\s+(?:{alternation(v['persons'])})"
+    subj = rf"(?:{alternation(as_words(yn['subjects']))}|{person})"
+    subj_v = alternation(as_words(yn["subjects_with_verb"]))
+    verb, negs = alternation(yn["verbs"]), alternation(yn["negators"])
+    neg_verb = alternation(as_words(yn["negated_verbs"]))
+    no = rf"{subj}\s+(?:(?:{verb})\s+)?(?:{negs})|(?:{subj_v})\s+(?:{negs})|{subj}\s+(?:{neg_verb})"
+    yes = rf"{subj}\s+(?:{verb})|(?:{subj_v})"
+    phrases = alternation(as_words(yn["yes"] + yn["no"]))
+    regex = rf"{WORD_START}(?:(?P<no>{no})|(?P<yes>{yes})|(?P<plain>{phrases})){WORD_END}"
+    return re.compile(regex), plain
+
+
+def _polarities(low: str) -> set[bool]:
+    """Every yes (True) and no (False) said in the text."""
+    regex, plain = _yes_no()
+    found = set()
+    for m in regex.finditer(low):
+        found.add(plain[squash(m.group())] if m.group("plain") else bool(m.group("yes")))
+    return found
+
+
+def parse_yes_no(text: str, today: date | None = None) -> bool | str | None:
+    """True, False, UNKNOWN for a hedge, or None when unclear or both ("yes and no").
+
+    A hedge anywhere wins ("no, not sure" is UNKNOWN): an unsure answer must not decide
+    eligibility. Stretched words ("yess", "noo") are read when nothing else matched.
+    """
+    t = text_forms(text)
+    if not t.low:
+        return None
+    if is_unknown(t):
+        return UNKNOWN
+    found = _polarities(t.low) or _polarities(re.sub(r"([a-z])\1+", r"\1", t.low))
+    return found.pop() if len(found) == 1 else None
