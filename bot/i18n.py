@@ -13,9 +13,10 @@ How the overlay merges (deep, by key):
   mappings (a criterion's parts) are matched by position;
 - a list of strings (buttons, month names) replaces the English list whole, and must have the
   same length;
-- vocabulary (a list under a key ending in `_words`, or the pattern lists of safety.yaml) is
-  what a patient may type, not what they read: the overlay's words are added to the English
-  ones, since a patient chatting in Chinese may still type English. The checker ignores it.
+- vocabulary (the typed-word lists of conversation.yaml, the pattern lists of safety.yaml:
+  `Pair.vocabulary`) is what a patient may type, not what they read: the overlay's words are
+  added to the English ones, since a patient chatting in Chinese may still type English. The
+  checker ignores it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ IDENTITY_KEYS = ("name", "value", "number")
 
 #: Keys whose values are never translated: machine fields, staff notes and the record's words.
 MACHINE_KEYS = frozenset({
-    "name", "value", "number", "type", "parser", "min", "max", "ask_when", "ask_unless",
+    "type", "parser", "min", "max", "ask_when", "ask_unless",
     "derive", "window_days", "sensitive", "rule", "note", "text", "check", "collect",
 })
 #: A trial file's record fields (top level): the registry's own words and data, kept as they are.
@@ -64,7 +65,8 @@ class Pair:
 
 
 PAIRS = (
-    Pair("bot/content/conversation.yaml"),
+    Pair("bot/content/conversation.yaml",
+         vocabulary=frozenset({"closed_choice_words", "delete_confirm_words", "audience_words"})),
     Pair("bot/content/facts.yaml"),
     Pair("bot/content/safety.yaml", vocabulary=frozenset({"self_harm", "urgent"}),
          local=frozenset({"crisis_line"})),
@@ -81,9 +83,7 @@ def _read(path: Path) -> Any:
 
 
 def is_vocabulary(key: Any, pair: Pair | None = None, top: bool = False) -> bool:
-    """Whether a key holds words a patient may type (merged by adding, never checked)."""
-    if isinstance(key, str) and key.endswith("_words"):
-        return True
+    """Whether a top-level key holds words a patient may type (merged by adding, unchecked)."""
     return bool(top and pair and key in pair.vocabulary)
 
 
@@ -102,7 +102,7 @@ def merge(base: Any, overlay: Any, vocabulary: bool = False) -> Any:
     if isinstance(base, Mapping) and isinstance(overlay, Mapping):
         merged = dict(base)
         for key, value in overlay.items():
-            merged[key] = merge(base.get(key), value, is_vocabulary(key)) if key in base else value
+            merged[key] = merge(base[key], value) if key in base else value
         return merged
     if isinstance(base, list) and isinstance(overlay, list):
         return _merge_list(base, overlay)
@@ -156,11 +156,12 @@ def placeholders(text: str) -> list[str]:
     return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
 
 
-def strings(data: Any, pair: Pair | None = None, path: str = "") -> Iterator[tuple[str, str]]:
+def strings(data: Any, pair: Pair | None = None, path: str = "",
+            id_key: str | None = None) -> Iterator[tuple[str, str]]:
     """Every translatable string of a content tree, with its path ("facts[age].ask.self")."""
     if isinstance(data, Mapping):
         for key, value in data.items():
-            if key in MACHINE_KEYS or is_vocabulary(key, pair, top=not path):
+            if key in MACHINE_KEYS or key == id_key or is_vocabulary(key, pair, top=not path):
                 continue
             if pair and not path and (key in pair.local or key in pair.fixed):
                 continue
@@ -169,7 +170,7 @@ def strings(data: Any, pair: Pair | None = None, path: str = "") -> Iterator[tup
         id_key = _identity(data)
         for index, item in enumerate(data):
             label = item[id_key] if id_key else index
-            yield from strings(item, None, f"{path}[{label}]")
+            yield from strings(item, None, f"{path}[{label}]", id_key)
     elif isinstance(data, str):
         yield path, data
 
@@ -182,7 +183,10 @@ def check(pair: Pair, language: str = "zh", root: Path = ROOT) -> list[str]:
         return [f"{pair.translated(language)}: missing file"]
     translated = dict(strings(_read(path), pair))
     where = pair.translated(language)
+    raw = _read(path)
     problems = [f"{where}: missing {key}" for key in english if key not in translated]
+    problems += [f"{where}: missing {key} (this language's own)" for key in sorted(pair.local)
+                 if not isinstance(raw, Mapping) or not isinstance(raw.get(key), str)]
     problems += [f"{where}: extra {key} (not in English)" for key in translated
                  if key not in english]
     for key, text in english.items():
@@ -197,7 +201,7 @@ def check_all(language: str = "zh", root: Path = ROOT) -> list[str]:
     return [problem for pair in PAIRS for problem in check(pair, language, root)]
 
 
-_LATIN = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
 
 
 def latin_words(text: str) -> list[str]:
