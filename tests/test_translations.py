@@ -168,6 +168,15 @@ def test_no_english_is_left_in_a_chinese_string(file: str, key: str, english: st
     assert re.search(r"[\u4e00-\u9fff]", chinese), f"{file}: {key} has no Chinese"
 
 
+def test_chinese_sentences_are_short() -> None:
+    """Middle-school reading: short sentences. A list of names (4 or more 、) may run longer."""
+    sentences = [part.strip() for *_, chinese in ALL_ALIGNED
+                 for part in re.split(r"[。？！；]", chinese) if part.strip()]
+    long = [s for s in sentences if len(s) > 55 and s.count("、") < 4]
+    assert long == []
+    assert sum(map(len, sentences)) / len(sentences) < 22
+
+
 def test_no_free_treatment_or_new_drug_claims() -> None:
     banned = ("免费", "新药", "新疗法", "有效的药", "安全的药", "符合条件", "有资格")
     found = [(file, key) for file, key, _, chinese in ALL_ALIGNED
