@@ -246,6 +246,15 @@ def test_chinese_safety_patterns_catch_urgent_messages(kind: str, message: str) 
     assert any(re.search(pattern, message, re.IGNORECASE) for pattern in patterns)
 
 
+@pytest.mark.parametrize("message", [
+    "我52岁，平滑肌肉瘤，已经肺转移，用过阿霉素", "不想回答", "不确定", "是的", "孩子14岁，骨肉瘤",
+    "医生说肺里的病灶能切掉", "没有用过PD-1", "我想继续", "現在看結果",
+])
+def test_ordinary_chinese_answers_are_not_taken_for_an_emergency(message: str) -> None:
+    safety = i18n.load("bot/content/safety.yaml", "zh")
+    assert not any(re.search(p, message) for p in safety["urgent"] + safety["self_harm"])
+
+
 def test_the_chinese_crisis_line_names_a_mainland_line() -> None:
     line = i18n.load("bot/content/safety.yaml", "zh")["crisis_line"]
     assert "12356" in line and "010-82951332" in line
