@@ -27,7 +27,7 @@ test: setup system-packages $(MODEL)
 
 ## check: the quick check for a change to the core (about a minute): lint, the import
 ## contracts (pyproject.toml), then every test that
-## needs no server, no PostgreSQL, no browser and no cluster (tests/markers.py)
+## needs no server, no PostgreSQL, no browser and no cluster (devkit/markers.py)
 check: setup
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache

@@ -3,7 +3,7 @@
     make bench            (or: .venv/bin/python -m scripts.bench --patients 40 --skip-training)
 
 1. Starts the Rasa server and the action server (SQLite tracker store, a fresh data folder).
-2. Plays scripted patients (bot.simulate.random_patient, fixed seed) over the REST channel,
+2. Plays scripted patients (devkit.simulate.random_patient, fixed seed) over the REST channel,
    answering by button, one at a time and then 8 at a time, and prints questions per completed
    screening and per-turn latency p50/p95.
 3. Prints the Rasa server's resident memory, the NLU held-out intent accuracy and entity F1,
@@ -23,11 +23,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bot.simulate import random_patient
+from devkit.rest_patient import RestPatient
+from devkit.servers import running_servers
+from devkit.simulate import random_patient
 from scripts.evaluate_nlu import evaluate
 from scripts.stats import percentile
-from tests.rest_patient import RestPatient
-from tests.servers import running_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@
 
     make bench-engine            (or: .venv/bin/python -m scripts.bench_engine --patients 2000)
 
-Prints figures; asserts nothing. Patients come from bot.simulate.random_patient with a fixed
+Prints figures; asserts nothing. Patients come from devkit.simulate.random_patient with a fixed
 seed, so runs are comparable.
 """
 
@@ -16,7 +16,7 @@ from collections import Counter
 
 from bot.catalog import load_catalog
 from bot.engine import next_question, screen
-from bot.simulate import interview, random_patient
+from devkit.simulate import interview, random_patient
 from scripts.stats import percentile
 
 

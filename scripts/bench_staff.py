@@ -1,7 +1,7 @@
 """`make bench-staff`: staff page response times with 100,000 synthetic conversations, on SQLite
 and on PostgreSQL.
 
-For each database: fill it (tests/storage/synthetic.py, with transcripts in Rasa's events
+For each database: fill it (devkit/staff_data.py, with transcripts in Rasa's events
 table), start the real web server (`python -m bot.web`, waitress) on it, sign in over HTTP, and
 time the list page (each filter, a text search, page 1,000 by keyset) and conversation pages.
 Prints the median and p95 in milliseconds per page, measured by the client over loopback.
@@ -30,12 +30,11 @@ import requests
 from bot.storage import db
 from bot.storage.accounts import Accounts
 from bot.storage.store import Store
+from devkit.patients import A, B
+from devkit.postgres import throwaway_postgres
+from devkit.servers import ROOT, free_port
+from devkit.staff_data import page_start, populate, public_id, staff_signed_in
 from scripts.stats import percentile
-from tests.patients import A, B
-from tests.postgres_server import throwaway_postgres
-from tests.servers import ROOT, free_port
-from tests.storage.helpers import staff_signed_in
-from tests.storage.synthetic import page_start, populate, public_id
 
 PASSWORD = "benchmark password"
 LIST_PAGES = {

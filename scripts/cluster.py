@@ -3,7 +3,7 @@
     make cluster    (or: .venv/bin/python -m scripts.cluster [--rasa-servers 2] [--keep-files])
 
 Starts, each on a free 127.0.0.1 port, and stops all of them on exit (Ctrl-C or SIGTERM):
-- a throwaway PostgreSQL server (tests/postgres_server.py) holding the conversations and the
+- a throwaway PostgreSQL server (devkit/postgres.py) holding the conversations and the
   project's tables, migrated first (`python -m bot.storage migrate`, as scripts/run.py does);
 - Debian's redis-server as Rasa's lock store (password in a config file, nothing saved);
 - two action servers and two Rasa servers (deploy/endpoints.yml);
@@ -37,11 +37,10 @@ import requests
 import sqlalchemy as sa
 
 from bot.generated_secrets import ensure_internal_secrets
+from devkit import launch, markers
+from devkit.postgres import PostgresUnavailable, throwaway_postgres
+from devkit.servers import MODEL, free_port
 from rasa_extensions.credentials import write_effective_credentials
-from scripts.run import _terminate
-from tests import markers
-from tests.postgres_server import PostgresUnavailable, throwaway_postgres
-from tests.servers import MODEL, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -172,7 +171,7 @@ class Processes:
         raise RuntimeError(f"{what} not ready after {timeout:.0f} s")
 
     def stop(self) -> None:
-        _terminate(reversed(list(self.running.values())))
+        launch.terminate(reversed(list(self.running.values())))
 
 
 def _up(url: str) -> bool:
@@ -233,7 +232,7 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: 
             "WEB_TRUSTED_PROXIES": os.environ.get("WEB_TRUSTED_PROXIES", "1"),
             "STAFF_COOKIE_SECURE": os.environ.get("STAFF_COOKIE_SECURE", "false"),
         }
-        subprocess.run([str(BIN / "python"), "-m", "bot.storage", "migrate"], cwd=ROOT,
+        subprocess.run(launch.migrate_database(), cwd=ROOT,
                        env=env, check=True, stdout=subprocess.DEVNULL)
         credentials = write_effective_credentials(ROOT / "credentials.yml",
                                                   work / "data" / "credentials.effective.yml")
@@ -246,9 +245,7 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: 
         redis_conf.chmod(0o600)
         processes.start("redis", [redis_server, str(redis_conf)], env)
         for index, port in enumerate(action_ports, 1):
-            processes.start(f"action-{index}", [
-                str(BIN / "python"), "-m", "rasa_extensions.action_server",
-                "--port", str(port)], env)
+            processes.start(f"action-{index}", launch.action_server(port), env)
         config = render_nginx(work / "nginx", ports, rasa_ports, action_ports,
                               messaging_webhooks(credentials))
         processes.start("nginx", [nginx, "-p", str(work / "nginx"), "-c", str(config),
@@ -257,14 +254,12 @@ def running_cluster(rasa_servers: int = 2, action_servers: int = 2, keep_files: 
         engine = sa.create_engine(db_url, future=True)
         stack.callback(engine.dispose)
         for index, port in enumerate(rasa_ports, 1):
-            processes.start(f"rasa-{index}", [
-                str(BIN / "python"), "-m", "rasa_extensions", "run", "--model", str(MODEL),
-                "--interface", HOST, "--port", str(port), "--credentials", str(credentials),
-                "--endpoints", str(endpoints), "--cors", *origins], env)
+            processes.start(f"rasa-{index}", launch.rasa_server(
+                MODEL, HOST, port, credentials, endpoints, origins), env)
             if index == 1:
                 processes.wait_for("the events table",
                                    lambda: sa.inspect(engine).has_table("events"))
-        processes.start("web", [str(BIN / "python"), "-m", "bot.web"], env)
+        processes.start("web", launch.web_server(), env)
 
         for url in cluster.action_urls:
             processes.wait_for(url, lambda url=url: _up(f"{url}/health"))

@@ -8,15 +8,15 @@ throughput, per-turn latency p50/p95/p99 per channel and the errors; asserts not
                                                                   2 Rasa, 2 action servers)
     .venv/bin/python -m scripts.loadtest --url http://lb:8000 --origin https://chat.example.org
 
-Each of the N concurrent patients plays one screening after another (bot.simulate's random
-patients, fixed seed, answered by button as tests/rest_patient.py does) until the time is up; a
+Each of the N concurrent patients plays one screening after another (devkit.simulate's random
+patients, fixed seed, answered by button as devkit/rest_patient.py does) until the time is up; a
 patient never starts a turn after that, so every turn sent is a complete one. Patients
 alternate between the channels given. Over socket.io each patient connects as the website does
 (Origin header, session_request, then user_uttered with the session id and proof the server
 issued) and a turn ends when the server acknowledges the user_uttered event, which it does
 after the whole turn (every bot_uttered is sent before).
 Without --url (or --cluster) the script starts its own Rasa, action and web servers
-(tests/servers.py, SQLite, one process each) on free ports.
+(devkit/servers.py, SQLite, one process each) on free ports.
 
 Ramp mode runs each concurrency in turn and reports the first at which the p95 of all turns
 passes 1 s. Every run prints the machine's load average: the load test shares the cores with
@@ -44,10 +44,10 @@ import socketio
 
 from bot.dialogue import content
 from bot.identity import WEB, conversation_id
-from bot.simulate import random_patient
+from devkit.rest_patient import RestPatient
+from devkit.servers import rest_headers, rest_id
+from devkit.simulate import random_patient
 from scripts.stats import percentile
-from tests.rest_patient import RestPatient
-from tests.servers import rest_headers, rest_id
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -352,7 +352,7 @@ def main() -> None:
             url, origin, rest_url = cluster.url, origin or cluster.web_url, cluster.internal_url
             print(f"cluster: {cluster.describe()}")
         elif not url:
-            from tests.servers import running_servers
+            from devkit.servers import running_servers
 
             data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             servers = stack.enter_context(running_servers(data))

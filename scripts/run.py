@@ -32,6 +32,7 @@ from bot.catalog import CatalogError, load_catalog
 from bot.generated_secrets import ensure_internal_secrets
 from bot.settings import Settings, load_settings
 from bot.trials import TrialDataError, load_trials
+from devkit import launch
 from rasa_extensions import http_api
 from rasa_extensions.credentials import write_effective_credentials
 
@@ -63,17 +64,10 @@ def commands() -> dict[str, list[str]]:
         ROOT / "credentials.yml", settings.data_dir / "credentials.effective.yml"
     )
     return {
-        "action server": [
-            str(BIN / "python"), "-m", "rasa_extensions.action_server",
-            "--port", str(settings.action_port),
-        ],
-        "rasa server": [
-            str(BIN / "python"), "-m", "rasa_extensions", "run", "--model", str(MODEL),
-            "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
-            "--credentials", str(credentials), "--endpoints", "endpoints.yml",
-            "--cors", *settings.allowed_origins,
-        ],
-        "web server": [str(BIN / "python"), "-m", "bot.web"],
+        "action server": launch.action_server(settings.action_port),
+        "rasa server": launch.rasa_server(MODEL, settings.rasa_host, settings.rasa_port,
+                                          credentials, "endpoints.yml", settings.allowed_origins),
+        "web server": launch.web_server(),
     }
 
 
@@ -114,7 +108,7 @@ def main() -> int:
     print(http_api.describe(os.environ), flush=True)
     print(rest_channel_notice(load_settings()), flush=True)
     # The project's tables are created or upgraded before anything writes to them.
-    subprocess.run([str(BIN / "python"), "-m", "bot.storage", "migrate"], cwd=ROOT, check=True)
+    subprocess.run(launch.migrate_database(), cwd=ROOT, check=True)
     processes = {
         name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
         for name, cmd in servers.items()
@@ -133,20 +127,8 @@ def main() -> int:
     for name, process in processes.items():
         if process.poll() is not None and not stopping:
             print(f"{name} exited with status {process.returncode}; stopping the rest.", flush=True)
-    _terminate(processes.values())
+    launch.terminate(processes.values())
     return 0 if stopping else 1
-
-
-def _terminate(processes) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ import pytest
 
 from bot.catalog import Catalog, load_catalog
 from bot.trials import Trial, load_trials
-from tests import markers
-from tests.patients import PATIENT_A, PATIENT_B
+from devkit import markers
+from devkit.patients import PATIENT_A, PATIENT_B
 
-#: Folders whose every test is of one kind (tests/markers.py).
+#: Folders whose every test is of one kind (devkit/markers.py).
 FOLDER_KINDS = {"browser": ("browser", "servers"), "scale": ("cluster", "servers", "postgres"),
                 "channels": ("servers",), "e2e": ("servers",), "faults": ("servers",),
                 "fuzz": ("servers",), "privacy": ("servers",)}

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.interruptions import ActionChangeAnswer, ActionRestart, ActionSafety
 from actions.screening import ActionFinishScreening, ActionStart, ValidateScreeningForm
-from tests.patients import PATIENT_A
+from devkit.patients import PATIENT_A
 
 
 def tracker(

@@ -11,7 +11,7 @@ import yaml
 from bot import dialogue, safety
 from bot.catalog import load_catalog
 from bot.values import AUDIENCE, CONSENT, UNKNOWN
-from tests.patients import PATIENT_A, PATIENT_B
+from devkit.patients import PATIENT_A, PATIENT_B
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,9 +17,9 @@ from bot.engine import (
     questions_to_ask,
     screen,
 )
-from bot.simulate import interview, random_patient
 from bot.values import UNKNOWN
-from tests.patients import PATIENT_A, PATIENT_B, A, B
+from devkit.patients import PATIENT_A, PATIENT_B, A, B
+from devkit.simulate import interview, random_patient
 
 
 def verdicts(facts: dict[str, Any]) -> dict[str, str]:

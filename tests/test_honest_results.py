@@ -21,7 +21,7 @@ from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, questions_to_ask, s
 from bot.result import screening_result
 from bot.trials import TrialDataError, load_trial, load_trials
 from bot.values import CLOSED_CHOICE, UNKNOWN
-from tests.patients import PATIENT_A, A, B
+from devkit.patients import PATIENT_A, A, B
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,7 @@ import pytest
 from bot.engine import VERDICTS
 from bot.result import screening_result
 from bot.values import UNKNOWN
-from tests.patients import PATIENT_A, PATIENT_B, A, B
+from devkit.patients import PATIENT_A, PATIENT_B, A, B
 
 ROOT = Path(__file__).resolve().parents[1]
 DESIGN_KEYS = {"nct_id", "verdict", "recruiting", "reasons", "to_check", "contact"}

@@ -11,7 +11,7 @@ from bot import rules
 from bot.catalog import FACTS_FILE, CatalogError, load_catalog
 from bot.registry import REGISTRY_DIR, normalise, read_criteria, registry_criteria
 from bot.trials import TRIALS_DIR, TrialDataError, load_trial, load_trials
-from tests.patients import A, B
+from devkit.patients import A, B
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_FILES = {A: "000_82c0b7e6de8e3c0c.txt", B: "003_810081315761aeb8.txt"}

@@ -17,7 +17,7 @@ from playwright.sync_api import FrameLocator, Locator, Page, expect
 from bot.catalog import load_catalog
 from bot.dialogue import content
 from bot.values import CLOSED_CHOICE, CLOSED_GO_ON, UNKNOWN
-from tests.rest_patient import question_index
+from devkit.rest_patient import question_index
 
 REPLY_TIMEOUT_MS = 30_000
 

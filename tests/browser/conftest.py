@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import markers
+from devkit import markers
+from devkit.servers import ROOT, Servers, running_servers
 from tests.browser.host_page import HostPageServer
-from tests.servers import ROOT, Servers, running_servers
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

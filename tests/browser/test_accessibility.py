@@ -18,11 +18,11 @@ import pytest
 from bot.dialogue import content
 from bot.storage.accounts import Accounts
 from bot.storage.store import Store
+from devkit.patients import PATIENT_A
+from devkit.rest_patient import RestPatient
+from devkit.servers import ROOT
 from tests.browser.chat_page import open_chat
 from tests.browser.conftest import PHONE
-from tests.patients import PATIENT_A
-from tests.rest_patient import RestPatient
-from tests.servers import ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"phone": PHONE, "desktop": {"viewport": {"width": 1366, "height": 900}}}

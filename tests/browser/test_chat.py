@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from bot.dialogue import content
 from bot.result import screening_result
 from bot.web.patient import page_text
+from devkit.patients import PATIENT_A, PATIENT_B, A, B
 from tests.browser.chat_page import ChatPage, open_chat
 from tests.browser.conftest import PHONE
-from tests.patients import PATIENT_A, PATIENT_B, A, B
 
 SESSION_ID = re.compile(r"^[0-9a-f]{40}$")
 #: Rasa 3.6.21's socketio channel passes a custom message's keys to emit() as keyword arguments

@@ -13,8 +13,8 @@ from bot.dialogue import content
 from bot.settings import load_settings
 from bot.storage import web_sessions
 from bot.web.patient import page_text
+from devkit.patients import PATIENT_A
 from tests.browser.chat_page import ChatPage, open_chat
-from tests.patients import PATIENT_A
 
 IDLE_HOURS = load_settings().web_session_idle.total_seconds() / 3600
 TEXT = page_text()

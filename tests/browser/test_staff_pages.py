@@ -12,8 +12,8 @@ import requests
 
 from bot.storage.accounts import Accounts
 from bot.storage.store import Store
-from tests.patients import PATIENT_B, B
-from tests.rest_patient import RestPatient
+from devkit.patients import PATIENT_B, B
+from devkit.rest_patient import RestPatient
 
 USERNAME, PASSWORD = "coordinator", "correct horse battery staple"
 

@@ -13,9 +13,9 @@ import requests
 from playwright.sync_api import Page, expect
 
 from bot.web.patient import page_text
+from devkit.patients import PATIENT_B
 from tests.browser.chat_page import ChatPage, open_chat
 from tests.browser.conftest import PHONE, chat_origin
-from tests.patients import PATIENT_B
 
 FRAME = ".sarcoma-chat-widget >> iframe"
 

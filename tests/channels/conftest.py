@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.identity import conversation_id
+from devkit.servers import SECRETS, Servers, running_servers
 from tests.channels.fake_platforms import FakePlatforms
-from tests.servers import SECRETS, Servers, running_servers
 
 TELEGRAM_BOT_TOKEN = "123456789:TEST-bot-token_for-tests"
 TELEGRAM_SECRET_TOKEN = "test-secret_TOKEN-42"

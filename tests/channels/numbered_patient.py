@@ -15,7 +15,7 @@ from typing import Any
 from bot.catalog import load_catalog
 from bot.dialogue import content
 from bot.values import AUDIENCE, CLOSED_CHOICE, CLOSED_GO_ON, CONSENT, UNKNOWN
-from tests.rest_patient import question_index
+from devkit.rest_patient import question_index
 
 NUMBERED = re.compile(r"^(\d{1,2})\. (.+)$", re.MULTILINE)
 

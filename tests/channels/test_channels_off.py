@@ -6,8 +6,8 @@ import pytest
 import requests
 import yaml
 
+from devkit.servers import rest_headers, running_servers
 from tests.channels.conftest import MESSAGING_SECRETS
-from tests.servers import rest_headers, running_servers
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,9 @@ from bot.dialogue import content
 from bot.identity import FACEBOOK, SMS, TELEGRAM, WECHAT, WHATSAPP
 from bot.storage import db
 from bot.storage.models import SeenPlatformMessage, utcnow
+from devkit.servers import SECRETS, rest_headers, rest_id
 from tests.channels import test_facebook, test_telegram, test_twilio, test_wechat
 from tests.channels.conftest import conversation_of, stored_events, user_texts
-from tests.servers import SECRETS, rest_headers, rest_id
 
 PHONE = "+8613800138000"
 
@@ -216,8 +216,8 @@ def test_action_server_request_bodies_are_limited(servers):
 def test_a_full_screenings_action_calls_fit_the_body_limit(servers):
     """The limit must not refuse real patients: a whole screening over REST still ends with
     a result (its last action call carries the longest tracker)."""
-    from tests.patients import PATIENT_A
-    from tests.rest_patient import RestPatient
+    from devkit.patients import PATIENT_A
+    from devkit.rest_patient import RestPatient
 
     patient = RestPatient(servers.rasa_url)
     patient.start("self")

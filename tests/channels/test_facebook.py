@@ -13,6 +13,7 @@ import requests
 
 from bot.dialogue import content
 from bot.identity import FACEBOOK
+from devkit.patients import PATIENT_B, A, B
 from rasa_extensions.channels import formatting
 from tests.channels.conftest import (
     FACEBOOK_APP_SECRET,
@@ -24,7 +25,6 @@ from tests.channels.conftest import (
     user_texts,
 )
 from tests.channels.numbered_patient import NumberedPatient, Shown
-from tests.patients import PATIENT_B, A, B
 
 PAGE_ID = "102030405060708"
 

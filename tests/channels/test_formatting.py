@@ -7,8 +7,8 @@ import pytest
 from bot.catalog import load_catalog
 from bot.dialogue import ask_message, question_message, result_messages, text_message
 from bot.values import UNKNOWN
+from devkit.patients import PATIENT_B
 from rasa_extensions.channels import formatting as f
-from tests.patients import PATIENT_B
 
 YES_NO = [{"title": "Yes", "payload": "Yes"}, {"title": "No", "payload": "No"},
           {"title": "Not sure", "payload": "Not sure"}]

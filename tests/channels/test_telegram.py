@@ -14,6 +14,8 @@ import yaml
 
 from bot.dialogue import content
 from bot.identity import TELEGRAM
+from devkit.patients import PATIENT_A, A, B
+from devkit.servers import ROOT
 from rasa_extensions.channels import formatting
 from tests.channels.conftest import (
     TELEGRAM_BOT_TOKEN,
@@ -24,8 +26,6 @@ from tests.channels.conftest import (
     user_texts,
 )
 from tests.channels.numbered_patient import NumberedPatient, Shown
-from tests.patients import PATIENT_A, A, B
-from tests.servers import ROOT
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _update_ids = itertools.count(10_000)

@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 from bot.dialogue import content
 from bot.identity import SMS, WHATSAPP
 from bot.values import UNKNOWN
+from devkit.patients import PATIENT_B, A, B
 from rasa_extensions.channels import formatting
 from tests.channels.conftest import (
     TWILIO_ACCOUNT_SID,
@@ -23,7 +24,6 @@ from tests.channels.conftest import (
     user_texts,
 )
 from tests.channels.numbered_patient import NumberedPatient, Shown
-from tests.patients import PATIENT_B, A, B
 
 OUR_SMS_NUMBER = "+15005550006"
 OUR_WHATSAPP = "whatsapp:+14155238886"

@@ -11,6 +11,7 @@ import requests
 
 from bot.dialogue import content
 from bot.identity import WECHAT
+from devkit.patients import PATIENT_A, A, B
 from rasa_extensions.channels import formatting
 from tests.channels.conftest import (
     WECHAT_TOKEN,
@@ -20,7 +21,6 @@ from tests.channels.conftest import (
     user_texts,
 )
 from tests.channels.numbered_patient import NumberedPatient, Shown
-from tests.patients import PATIENT_A, A, B
 
 ACCOUNT = "gh_0123456789ab"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.rest_patient import RestPatient
-from tests.servers import Servers, running_servers
+from devkit.rest_patient import RestPatient
+from devkit.servers import Servers, running_servers
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ import requests
 
 from bot.dialogue import content
 from bot.values import UNKNOWN
+from devkit.patients import PATIENT_A, PATIENT_B, A, B
+from devkit.servers import rest_headers, rest_id
 from tests.e2e.conftest import stored_slots
-from tests.patients import PATIENT_A, PATIENT_B, A, B
-from tests.servers import rest_headers, rest_id
 
 POSSIBLE, UNCLEAR, NOT = "possible_match", "unclear", "not_a_match"
 

@@ -12,8 +12,8 @@ import pytest
 
 from bot.dialogue import content
 from bot.values import UNKNOWN
+from devkit.patients import PATIENT_A, PATIENT_B, A, B
 from tests.e2e.conftest import stored_slots
-from tests.patients import PATIENT_A, PATIENT_B, A, B
 
 POSSIBLE, UNCLEAR, NOT = "possible_match", "unclear", "not_a_match"
 #: A screening is at most a few dozen questions; a loop would need many more turns.

@@ -19,8 +19,8 @@ import socketio
 
 from bot import web_session
 from bot.dialogue import content
-from tests.servers import SECRETS, Servers, rest_headers
-from tests.web_client import QUIET_S, Tab, tab, until, words
+from devkit.servers import SECRETS, Servers, rest_headers
+from devkit.web_client import QUIET_S, Tab, tab, until, words
 
 SECRET = SECRETS["WEB_SESSION_SECRET"]
 #: The issue's conversation: afterwards "change an answer" lists the patient's answers.

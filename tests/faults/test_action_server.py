@@ -17,11 +17,11 @@ import pytest
 
 from bot.dialogue import content, say
 from bot.values import CLOSED_CHOICE, CLOSED_GO_ON
+from devkit.patients import PATIENT_A, A, B
+from devkit.rest_patient import RestPatient
+from devkit.servers import Servers, free_port, running_servers
 from tests.faults.conftest import stored_slots, stored_user_texts
 from tests.faults.proxy import ActionServerProxy
-from tests.patients import PATIENT_A, A, B
-from tests.rest_patient import RestPatient
-from tests.servers import Servers, free_port, running_servers
 
 TIMEOUT = 2.0  # ACTION_TIMEOUT_SECONDS for these servers
 EXPECTED = {A: "possible_match", B: "not_a_match"}

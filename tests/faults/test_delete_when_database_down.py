@@ -12,10 +12,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bot.dialogue import say
+from devkit.postgres import PostgresServer
+from devkit.rest_patient import RestPatient
+from devkit.servers import running_servers
 from tests.faults.conftest import stored_events, stored_user_texts
-from tests.postgres_server import PostgresServer
-from tests.rest_patient import RestPatient
-from tests.servers import running_servers
 
 SECRET = "my name is Philippa Quentin"
 

@@ -20,11 +20,11 @@ import pytest
 import sqlalchemy as sa
 
 from bot.dialogue import content, say
+from devkit.patients import PATIENT_A, A, B
+from devkit.postgres import PostgresServer, as_cluster_owner, postgres_bin
+from devkit.rest_patient import RestPatient
+from devkit.servers import Servers, running_servers
 from tests.faults.conftest import stored_slots, stored_user_texts
-from tests.patients import PATIENT_A, A, B
-from tests.postgres_server import PostgresServer, as_cluster_owner, postgres_bin
-from tests.rest_patient import RestPatient
-from tests.servers import Servers, running_servers
 
 EXPECTED = {A: "possible_match", B: "not_a_match"}
 NOT_SAVED = say("not_saved")

@@ -17,8 +17,8 @@ import yaml
 
 from bot.catalog import load_catalog
 from bot.trials import TRIALS_DIR, TrialDataError, load_trial, load_trials
-from tests.patients import A, B
-from tests.servers import ROOT, free_port
+from devkit.patients import A, B
+from devkit.servers import ROOT, free_port
 
 Mutation = Callable[[dict[str, Any]], None]
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 
+from devkit.servers import running_servers
+from devkit.web_client import tab, until
 from tests.faults.conftest import stored_user_texts
 from tests.faults.test_restart_and_database import database_stopped
-from tests.servers import running_servers
-from tests.web_client import tab, until
 
 
 def test_database_down_the_website_session_waits_and_loses_nothing(postgres_server, tmp_path):

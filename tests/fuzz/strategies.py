@@ -24,8 +24,8 @@ from bot.values import (
     DELETE_CONFIRMATION,
     UNKNOWN,
 )
+from devkit.servers import ROOT
 from rasa_extensions.hardening import MAX_MESSAGE_CHARS
-from tests.servers import ROOT
 
 AUDIENCES = ("self", "child", "other")
 

@@ -29,6 +29,9 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from bot.dialogue import content
+from devkit.patients import PATIENT_A, PATIENT_B, A, B
+from devkit.rest_patient import RestPatient
+from devkit.servers import Servers, rest_headers, rest_id, running_servers
 from rasa_extensions.hardening import MAX_MESSAGE_CHARS
 from tests.e2e.conftest import stored_slots as stored_conversation_slots
 from tests.fuzz.strategies import (
@@ -37,9 +40,6 @@ from tests.fuzz.strategies import (
     intents_keeping_answers,
     slot_problem,
 )
-from tests.patients import PATIENT_A, PATIENT_B, A, B
-from tests.rest_patient import RestPatient
-from tests.servers import Servers, rest_headers, rest_id, running_servers
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 SEED = os.environ.get("FUZZ_SEED")

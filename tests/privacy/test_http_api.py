@@ -17,9 +17,9 @@ import jwt
 import pytest
 import requests
 
+from devkit.rest_patient import RestPatient
+from devkit.servers import ROOT, Servers, running_servers
 from rasa_extensions import http_api
-from tests.rest_patient import RestPatient
-from tests.servers import ROOT, Servers, running_servers
 
 TOKEN = "test-token-" + "k3Jq9xZp" * 3
 JWT_SECRET = "test-jwt-secret-" + "Vb7wQe2R" * 3

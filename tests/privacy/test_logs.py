@@ -16,10 +16,10 @@ import pytest
 import requests
 
 from bot.catalog import load_catalog
+from devkit.patients import PATIENT_A, A, B
+from devkit.rest_patient import RestPatient
+from devkit.servers import Servers, rest_headers, running_servers
 from tests.e2e.conftest import stored_slots
-from tests.patients import PATIENT_A, A, B
-from tests.rest_patient import RestPatient
-from tests.servers import Servers, rest_headers, running_servers
 
 NAME = "Zebulon Quartermaine"
 TYPED = {

@@ -29,9 +29,9 @@ import pytest
 import redis
 import sqlalchemy as sa
 
+from devkit.servers import rest_headers, rest_id
 from scripts.cluster import Cluster, running_cluster
 from scripts.loadtest import Conversation, Report, Target, run_load
-from tests.servers import rest_headers, rest_id
 
 CONCURRENCY = 20  # half REST, half socket.io (polling, then upgraded to a WebSocket)
 DURATION_S = 40
@@ -203,7 +203,7 @@ def test_the_public_listener_passes_only_what_patients_and_platforms_need(cluste
     the webhooks of the channels that are on are (deploy/nginx.conf.template)."""
     import requests
 
-    from tests.servers import rest_headers
+    from devkit.servers import rest_headers
 
     public, internal = cluster.url, cluster.internal_url
     hello = {"sender": "public-walk", "message": "hello"}

@@ -14,8 +14,8 @@ import pytest
 import redis
 from rasa.utils.endpoints import EndpointConfig
 
+from devkit.servers import free_port
 from rasa_extensions.lock_store import AtomicRedisLockStore
-from tests.servers import free_port
 
 
 @pytest.fixture(scope="module")

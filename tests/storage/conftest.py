@@ -1,7 +1,7 @@
 """Storage tests run against SQLite and against a real PostgreSQL server.
 
 `postgres_server` starts a throwaway PostgreSQL cluster (Debian's `postgresql` package;
-tests/postgres_server.py) in a temporary folder on a free loopback port, once per test session,
+devkit/postgres.py) in a temporary folder on a free loopback port, once per test session,
 and stops it afterwards. Without the binaries the tests FAIL (they are not skipped): .ci/run
 must install `postgresql`.
 
@@ -17,7 +17,7 @@ import pytest
 
 from bot.storage import db, migrate
 from bot.storage.store import Store
-from tests.postgres_server import PostgresServer, PostgresUnavailable, throwaway_postgres
+from devkit.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,9 @@ the project's tables hold about a sender."""
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import datetime, timezone
 from functools import cache
 
-import requests
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -16,8 +14,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.storage import db
 from bot.storage.models import Base
+from devkit.servers import ROOT
 from rasa_extensions.tracker_store import PrivacySQLTrackerStore
-from tests.servers import ROOT
 
 
 @cache
@@ -73,15 +71,3 @@ def rows_mentioning(url: str, needle: str, conversation_id: int | None = None) -
             ):
                 found.append(f"{name}: {row}")
     return found
-
-
-def staff_signed_in(web_url: str, username: str, password: str) -> tuple[requests.Session,
-                                                                          requests.Response]:
-    """A requests session signed in on the staff pages over HTTP (the sign-in form's CSRF
-    token included), and the page the sign-in landed on."""
-    session = requests.Session()
-    form = session.get(f"{web_url}/staff/login", timeout=30).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    landed = session.post(f"{web_url}/staff/login", timeout=30, data={
-        "username": username, "password": password, "csrf_token": token})
-    return session, landed

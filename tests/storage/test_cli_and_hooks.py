@@ -19,8 +19,8 @@ from actions.screening import ActionFinishScreening, ActionStart, ValidateScreen
 from bot.storage import deletion, hooks, migrate
 from bot.storage.cli import main
 from bot.storage.store import ConversationRef, Store
-from tests.patients import PATIENT_A
-from tests.servers import ROOT
+from devkit.patients import PATIENT_A
+from devkit.servers import ROOT
 from tests.storage.helpers import event_rows, rows_mentioning, save_conversation
 
 OLD = datetime.now(timezone.utc) - timedelta(days=45)

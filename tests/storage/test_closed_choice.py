@@ -12,7 +12,7 @@ from bot.storage import hooks, migrate
 from bot.storage.accounts import Accounts
 from bot.storage.store import ConversationRef, StorageError, Store
 from bot.web.app import create_app
-from tests.patients import PATIENT_A
+from devkit.patients import PATIENT_A
 
 PASSWORD = "a long staff password"
 

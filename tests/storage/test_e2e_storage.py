@@ -18,10 +18,11 @@ from bot.engine import screen
 from bot.storage import db, migrate
 from bot.storage.accounts import Accounts
 from bot.storage.store import Store
-from tests.patients import PATIENT_A
-from tests.rest_patient import RestPatient
-from tests.servers import Servers, running_servers
-from tests.storage.helpers import event_rows, rows_mentioning, staff_signed_in
+from devkit.patients import PATIENT_A
+from devkit.rest_patient import RestPatient
+from devkit.servers import Servers, running_servers
+from devkit.staff_data import staff_signed_in
+from tests.storage.helpers import event_rows, rows_mentioning
 
 pytestmark = pytest.mark.servers
 

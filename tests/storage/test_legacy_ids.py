@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from bot.identity import SMS, WHATSAPP, conversation_id
 from bot.storage import db, legacy_ids
 from bot.storage.store import ConversationRef
-from tests.servers import ROOT
+from devkit.servers import ROOT
 from tests.storage.helpers import event_rows, project_rows
 
 SECRET = "legacy-test-secret-0123456789"

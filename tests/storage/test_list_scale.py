@@ -1,6 +1,6 @@
 """The staff list's filters over many synthetic conversations: correct rows, and (on SQLite,
 whose planner does not depend on table statistics) served by indexes rather than table scans.
-Timings at 100,000 conversations: `python -m tests.storage.synthetic --url URL`."""
+Timings at 100,000 conversations: `python -m devkit.staff_data --url URL`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.storage.store import Store, list_query
-from tests.storage import synthetic
+from devkit import staff_data as synthetic
 
 
 @pytest.fixture

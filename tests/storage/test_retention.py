@@ -20,7 +20,7 @@ from bot.storage.models import (
     StaffSession,
 )
 from bot.storage.store import ConversationRef
-from tests.patients import PATIENT_A
+from devkit.patients import PATIENT_A
 from tests.storage.helpers import event_rows, save_conversation
 
 NOW = datetime(2027, 6, 1, 3, 0, tzinfo=timezone.utc)

@@ -19,7 +19,7 @@ from bot.storage.cli import main
 from bot.storage.models import AuditEntry, StaffAccount
 from bot.storage.store import StorageError
 from bot.web.app import create_app
-from tests.patients import B
+from devkit.patients import B
 from tests.storage import test_staff_pages as pages
 from tests.storage.test_staff_pages import PASSWORD, SENDER, csrf, public, sign_in
 

@@ -20,7 +20,7 @@ from bot.storage.models import AuditEntry, TrialResult
 from bot.storage.store import ConversationRef, Store
 from bot.trials import load_trials
 from bot.web.app import create_app
-from tests.patients import PATIENT_B, B
+from devkit.patients import PATIENT_B, B
 from tests.storage.helpers import save_conversation
 
 PASSWORD = "a long staff password"

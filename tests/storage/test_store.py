@@ -8,9 +8,9 @@ import pytest
 
 from bot.engine import screen
 from bot.storage.store import ConversationFilter, ConversationRef, StorageError, Store
-from tests.patients import PATIENT_A, PATIENT_B
-from tests.patients import A as TRIAL_A
-from tests.patients import B as TRIAL_B
+from devkit.patients import PATIENT_A, PATIENT_B
+from devkit.patients import A as TRIAL_A
+from devkit.patients import B as TRIAL_B
 from tests.storage.helpers import event_rows, rows_mentioning, save_conversation
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)

@@ -20,12 +20,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.storage import db, deletion, migrate
 from bot.storage.store import Store
+from devkit.servers import ROOT
 from rasa_extensions.tracker_store import (
     PrivacySQLTrackerStore,
     deletion_completed,
     deletion_pending,
 )
-from tests.servers import ROOT
 
 SECRET = "I have myxofibrosarcoma and my name is Zebulon"
 

@@ -1,7 +1,7 @@
 """Test kinds, so that `make check` runs the quick ones alone (pytest -m "not slow kinds").
 
-    servers    starts the real Rasa, action and web servers (tests/servers.py)
-    postgres   needs the throwaway PostgreSQL server (tests/postgres_server.py)
+    servers    starts the real Rasa, action and web servers (devkit/servers.py)
+    postgres   needs the throwaway PostgreSQL server (devkit/postgres.py)
     browser    drives Debian's Chromium (tests/browser)
     cluster    starts nginx, Redis and several servers (tests/scale)
 
@@ -26,4 +26,4 @@ ACTIVE: set[str] | None = None
 def require(kind: str, what: str) -> None:
     if ACTIVE is not None and kind not in ACTIVE:
         raise RuntimeError(f"{what}: this test is not marked '{kind}'; add "
-                           f"`pytestmark = pytest.mark.{kind}` (tests/markers.py)")
+                           f"`pytestmark = pytest.mark.{kind}` (devkit/markers.py)")

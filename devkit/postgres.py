@@ -24,8 +24,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests import markers
-from tests.servers import free_port
+from devkit import markers
+from devkit.servers import free_port
 
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, pg_ctl) were not found in /usr/lib/postgresql/*/bin "

@@ -1,6 +1,6 @@
 """Synthetic conversations in bulk, to measure the staff list at scale.
 
-    .venv/bin/python -m tests.storage.synthetic --url sqlite:////tmp/big.db --count 100000
+    .venv/bin/python -m devkit.staff_data --url sqlite:////tmp/big.db --count 100000
 
 migrates the database, fills it with `count` screened conversations (a year of them, several
 channels, a tenth reviewed, verdicts from real engine results), then times a page of the staff
@@ -14,10 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
+import requests
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 
@@ -25,7 +27,7 @@ from bot.engine import screen
 from bot.storage import db, migrate
 from bot.storage.models import ContactRequest, Conversation, ScreeningResult, TrialResult
 from bot.storage.store import ConversationFilter, Store, criteria_statuses
-from tests.patients import PATIENT_A, PATIENT_B, A, B
+from devkit.patients import PATIENT_A, PATIENT_B, A, B
 
 CHANNELS = ("socketio", "socketio", "socketio", "rest", "telegram", "twilio", "facebook",
             "wechat")
@@ -206,3 +208,15 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def staff_signed_in(web_url: str, username: str, password: str) -> tuple[requests.Session,
+                                                                          requests.Response]:
+    """A requests session signed in on the staff pages over HTTP (the sign-in form's CSRF
+    token included), and the page the sign-in landed on."""
+    session = requests.Session()
+    form = session.get(f"{web_url}/staff/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    landed = session.post(f"{web_url}/staff/login", timeout=30, data={
+        "username": username, "password": password, "csrf_token": token})
+    return session, landed

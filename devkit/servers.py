@@ -23,7 +23,7 @@ import requests
 
 from bot.identity import REST, conversation_id
 from bot.settings import INTERNAL_SECRETS
-from tests import markers
+from devkit import markers
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"

@@ -11,7 +11,7 @@ from typing import Any
 
 import socketio
 
-from tests.servers import Servers
+from devkit.servers import Servers
 
 QUIET_S = 1.5  # after a refused message, how long to listen for a reply that must not come
 

@@ -18,7 +18,7 @@ import requests
 from bot.catalog import AUDIENCES, load_catalog
 from bot.dialogue import content
 from bot.values import AUDIENCE, CLOSED_CHOICE, CLOSED_GO_ON, CONSENT, UNKNOWN
-from tests.servers import rest_headers, rest_id
+from devkit.servers import rest_headers, rest_id
 
 RESULT_TYPE = "screening_result"
 
