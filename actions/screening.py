@@ -23,7 +23,7 @@ from bot import dialogue, safety
 from bot.catalog import load_catalog
 from bot.closed import CHOICES as CLOSED_CHOICES
 from bot.storage import hooks as storage
-from bot.storage.deletion import DELETED_SLOT, PENDING_SLOT
+from bot.storage.events import DELETED_SLOT, PENDING_SLOT
 from bot.values import AUDIENCE, CLOSED_CHOICE, CONSENT, DELETE_CONFIRMATION
 
 logger = logging.getLogger(__name__)

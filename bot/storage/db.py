@@ -23,6 +23,8 @@ import sqlalchemy as sa
 from dotenv import load_dotenv
 from sqlalchemy.engine import Engine, make_url
 
+from bot.storage import events
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 _engines: dict[str, Engine] = {}
@@ -53,19 +55,8 @@ def engine_for(url: str) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             engine = _engines[url] = sa.create_engine(url, **_engine_options(url))
-            if is_sqlite(url):
-                sa.event.listen(engine, "connect", _sqlite_pragmas)
+            events.use_wal(engine)  # the same settings as Rasa's tracker store on the file
         return engine
-
-
-def _sqlite_pragmas(connection: Any, _: Any) -> None:
-    """WAL and synchronous=NORMAL, as Rasa's tracker store uses the same file
-    (rasa_extensions/tracker_store.py `use_wal` says why)."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA secure_delete=ON")
-    cursor.close()
 
 
 def dispose_all() -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -36,15 +35,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.identity import WEB, namespace_of
-from bot.storage import web_sessions
+from bot.storage import events, web_sessions
+from bot.storage.events import PENDING_SLOT
 from bot.storage.models import AuditEntry, Conversation, PendingDeletion, utcnow
-from bot.storage.store import BATCH, CHILDREN, EVENTS, Deleted, Purged, StorageError, Store
+from bot.storage.store import BATCH, CHILDREN, Deleted, Purged, StorageError, Store
 
 logger = logging.getLogger(__name__)
-#: The slots a patient deletion sets in the conversation (domain.yml): it failed and waits
-#: for the retry; it completed in this turn (rasa_extensions/tracker_store.py reads both).
-PENDING_SLOT = "deletion_pending"
-DELETED_SLOT = "data_deleted"
 
 
 @dataclass(frozen=True)
@@ -59,13 +55,13 @@ def delete_conversation(store: Store, sender_id: str, actor: str,
     now = now or utcnow()
     with store.session() as session:
         found = _delete_senders(session, [sender_id])
-        events = _delete_events(store, [sender_id], session) if store.shared_database else 0
+        deleted = _delete_events(store, [sender_id], session) if store.shared_database else 0
         session.add(AuditEntry(at=now, actor=actor, action="delete_conversation"))
     if not store.shared_database:
-        events = _delete_events(store, [sender_id], None)
-    _clear_wal(store)
+        deleted = _delete_events(store, [sender_id], None)
+    _checkpoint(store)
     _after_deletion(store, [sender_id])
-    return Deleted(found > 0, events)
+    return Deleted(found > 0, deleted)
 
 
 def purge(store: Store, older_than_days: int, actor: str,
@@ -77,24 +73,24 @@ def purge(store: Store, older_than_days: int, actor: str,
         raise StorageError("older_than_days must be a whole number of days, at least 1")
     now = now or utcnow()
     senders = _expired_senders(store, now - timedelta(days=older_than_days))
-    conversations = events = 0
+    conversations = deleted = 0
     try:
         for batch in _chunks(sorted(senders), BATCH):
             with store.session() as session:
                 _delete_senders(session, batch)
                 if store.shared_database:
-                    events += _delete_events(store, batch, session)
+                    deleted += _delete_events(store, batch, session)
             if not store.shared_database:
-                events += _delete_events(store, batch, None)
+                deleted += _delete_events(store, batch, None)
             _after_deletion(store, batch)
             conversations += len(batch)
     except Exception:
         with contextlib.suppress(Exception):  # best effort: the first error matters
-            _audit_purge(store, actor, now, older_than_days, conversations, events, False)
+            _audit_purge(store, actor, now, older_than_days, conversations, deleted, False)
         raise
-    _audit_purge(store, actor, now, older_than_days, conversations, events, True)
-    _clear_wal(store)
-    return Purged(conversations, events)
+    _audit_purge(store, actor, now, older_than_days, conversations, deleted, True)
+    _checkpoint(store)
+    return Purged(conversations, deleted)
 
 
 def _after_deletion(store: Store, sender_ids: Sequence[str]) -> None:
@@ -178,19 +174,7 @@ def _recorded_pending(store: Store) -> list[str]:
 
 def _pending_in_events(store: Store) -> set[str]:
     """Senders with a `deletion_pending: true` slot event in the tracker store."""
-    if not store._has_events_table():
-        return set()
-    query = (sa.select(EVENTS.c.sender_id, EVENTS.c.data)
-             .where(EVENTS.c.type_name == "slot",
-                    EVENTS.c.data.like(f'%"{PENDING_SLOT}"%')))
-    found = set()
-    with store.tracker_engine.connect() as connection:
-        for sender_id, data in connection.execute(query):
-            with contextlib.suppress(ValueError, AttributeError):
-                event = json.loads(data)
-                if event.get("name") == PENDING_SLOT and event.get("value") is True:
-                    found.add(sender_id)
-    return found
+    return events.senders_marked(store.tracker_engine, PENDING_SLOT)
 
 
 # --- the statements ---------------------------------------------------------------------------
@@ -201,13 +185,7 @@ def _delete_events(store: Store, senders: Sequence[str], session: Session | None
     when the tracker store shares the database, else in a transaction of its own, after the
     project's rows (so that a failure there still lets the retry be recorded, and the
     conversation's events, with its pending mark, are still there to find)."""
-    if not store._has_events_table():
-        return 0
-    statement = sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(list(senders)))
-    if session is not None:
-        return session.execute(statement).rowcount or 0
-    with store.tracker_engine.begin() as connection:
-        return connection.execute(statement).rowcount or 0
+    return events.delete_senders(store.tracker_engine, senders, session)
 
 
 def _delete_senders(session: Session, senders: Sequence[str]) -> int:
@@ -237,14 +215,8 @@ def _expired_senders(store: Store, cutoff: datetime) -> set[str]:
             sa.select(Conversation.sender_id, Conversation.last_activity_at)
         ).all())
     old_recorded = {s for s, at in recorded.items() if at < cutoff}
-    if not store._has_events_table():
-        return old_recorded
     stamp = cutoff.timestamp()
-    with store.tracker_engine.connect() as connection:
-        last_event = dict(connection.execute(
-            sa.select(EVENTS.c.sender_id, sa.func.max(EVENTS.c.timestamp))
-            .group_by(EVENTS.c.sender_id)
-        ).all())
+    last_event = events.last_event_times(store.tracker_engine)
     expired = {s for s, at in last_event.items() if at is not None and at < stamp}
     expired = {s for s in expired if s not in recorded or s in old_recorded}
     # a conversation recorded long ago whose patient came back keeps everything
@@ -257,13 +229,10 @@ def _audit_purge(store: Store, actor: str, now: datetime, days: int, conversatio
     store.audit(actor, "purge" if complete else "purge_incomplete", None, detail, now)
 
 
-def _clear_wal(store: Store) -> None:
-    """SQLite's write-ahead log keeps the pages as they were before a deletion: fold it into
-    the file (whose deleted rows secure_delete has zeroed) and empty it."""
+def _checkpoint(store: Store) -> None:
+    """Leave no deleted text in SQLite's write-ahead log (events.checkpoint)."""
     for sql_engine in {store.engine, store.tracker_engine}:
-        if sql_engine.dialect.name == "sqlite":
-            with sql_engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        events.checkpoint(sql_engine)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
