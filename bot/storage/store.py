@@ -11,7 +11,6 @@ deletion happened.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import engine
 from bot.engine import VERDICTS, screen
-from bot.storage import audit, db
+from bot.storage import audit, db, events
 from bot.storage.models import (
     AuditEntry,
     ContactRequest,
@@ -45,10 +44,6 @@ AUDIENCES = ("self", "child", "other")
 CLOSED_CHOICES = (CLOSED_STOP, CLOSED_GO_ON)
 BATCH = 500  # senders per delete statement in a purge
 
-#: Rasa's tracker store table, as far as deletion needs it (Rasa owns and creates it).
-EVENTS = sa.table("events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String),
-                  sa.column("type_name", sa.String), sa.column("timestamp", sa.Float),
-                  sa.column("data", sa.Text))
 #: Free-text search looks at most at this many conversations whose messages match.
 TEXT_MATCH_LIMIT = 2000
 
@@ -234,9 +229,6 @@ class Store:
 
         return deletion.purge(self, older_than_days, actor, now)
 
-    def _has_events_table(self) -> bool:
-        return sa.inspect(self.tracker_engine).has_table("events")
-
     # --- staff side -----------------------------------------------------------------------
 
     # Staff name a conversation by its public id (models.Conversation.public_id), never by
@@ -251,8 +243,8 @@ class Store:
             conversation.review_status = "reviewed" if reviewed else "new"
             conversation.reviewed_at = now if reviewed else None
             conversation.reviewed_by = reviewer if reviewed else None
-            self._audit(session, now, reviewer, "mark_reviewed" if reviewed else "mark_unreviewed",
-                        public_id)
+            audit.record(session, now, reviewer, "mark_reviewed" if reviewed else "mark_unreviewed",
+                         public_id)
 
         self._write(write)
 
@@ -269,7 +261,7 @@ class Store:
                               text=text)
             session.add(note)
             session.flush()
-            self._audit(session, now, author, "add_note", public_id, {"note": note.id})
+            audit.record(session, now, author, "add_note", public_id, {"note": note.id})
             return note.id
 
         return self._write(write)
@@ -295,9 +287,9 @@ class Store:
             )
             # counts, not the tags: staff text must not outlive a deleted conversation
             removed = sum(tag not in wanted for tag in have)
-            self._audit(session, now, author, "set_tags", public_id,
-                        {"tags": len(wanted), "added": len(set(wanted) - set(have)),
-                         "removed": removed})
+            audit.record(session, now, author, "set_tags", public_id,
+                         {"tags": len(wanted), "added": len(set(wanted) - set(have)),
+                          "removed": removed})
             return wanted
 
         return self._write(write)
@@ -325,8 +317,8 @@ class Store:
                                   created_at=now)
             session.add(row)
             session.flush()
-            self._audit(session, now, reviewer, "override_verdict", public_id,
-                        {"nct_id": nct_id, "verdict": verdict})
+            audit.record(session, now, reviewer, "override_verdict", public_id,
+                         {"nct_id": nct_id, "verdict": verdict})
             return row.id
 
         return self._write(write)
@@ -343,8 +335,8 @@ class Store:
             if owner is None or owner.public_id != public_id:
                 raise StorageError("no such contact request")
             request.status, request.handled_by, request.handled_at = "done", staff, now
-            self._audit(session, now, staff, "close_contact_request", public_id,
-                        {"request": request_id})
+            audit.record(session, now, staff, "close_contact_request", public_id,
+                         {"request": request_id})
 
         self._write(write)
 
@@ -353,7 +345,7 @@ class Store:
         """Record a staff action (a view, an export) and return the entry's id. `detail`
         holds filters or counts, never patient text."""
         with self.session() as session:
-            return self._audit(session, now or utcnow(), actor, action, public_id, detail)
+            return audit.record(session, now or utcnow(), actor, action, public_id, detail)
 
     def set_audit_detail(self, entry_id: int, detail: Mapping[str, Any]) -> None:
         """Complete an entry written before the outcome was known (an export's row count)."""
@@ -426,30 +418,12 @@ class Store:
             ).all())
 
     def senders_saying(self, text: str) -> list[str]:
-        """Senders whose own messages contain `text` (case-insensitive for ASCII), at most
-        TEXT_MATCH_LIMIT. Rasa stores each event as JSON with non-ASCII characters escaped,
-        so the escaped spelling is searched too."""
-        if not self._has_events_table():
-            return []
-        needle = text.strip()
-        patterns = {_like(needle), _like(json.dumps(needle)[1:-1])}
-        matches = sa.or_(*(EVENTS.c.data.ilike(p, escape="!") for p in patterns))
-        query = (sa.select(EVENTS.c.sender_id).where(EVENTS.c.type_name == "user", matches)
-                 .distinct().limit(TEXT_MATCH_LIMIT))
-        with self.tracker_engine.connect() as connection:
-            return list(connection.execute(query).scalars())
+        """Senders whose own messages contain `text`, at most TEXT_MATCH_LIMIT."""
+        return events.senders_saying(self.tracker_engine, text, TEXT_MATCH_LIMIT)
 
     def transcript_events(self, sender_id: str) -> list[dict[str, Any]]:
-        """The conversation's events from Rasa's tracker store, oldest first, as Rasa wrote
-        them (every session)."""
-        if not self._has_events_table():
-            return []
-        with self.tracker_engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(EVENTS.c.data).where(EVENTS.c.sender_id == sender_id)
-                .order_by(EVENTS.c.id)
-            ).scalars()
-            return [json.loads(row) for row in rows if row]
+        """The conversation's events from Rasa's tracker store, oldest first."""
+        return events.transcript(self.tracker_engine, sender_id)
 
     def weekly_counts(self, since: datetime | None = None) -> list[tuple[date, str, str, int]]:
         """(week's Monday, nct_id, verdict, conversations) for the latest result of every
@@ -543,18 +517,6 @@ class Store:
             raise StorageError("no such conversation")
         return conversation
 
-    @staticmethod
-    def _audit(session: Session, now: datetime, actor: str, action: str,
-               public_id: str | None = None, detail: Mapping[str, Any] | None = None) -> int:
-        """An audit entry in the session's transaction, with the request's source address
-        (bot/storage/audit.py); returns its id."""
-        entry = AuditEntry(at=now, actor=actor, action=action, conversation=public_id,
-                           detail=dict(detail) if detail is not None else None,
-                           source=audit.current_source())
-        session.add(entry)
-        session.flush()
-        return entry.id
-
 
 def printable(text: str | None) -> str:
     """Staff text without control characters other than line breaks and tabs (PostgreSQL
@@ -610,8 +572,9 @@ def list_query(filters: ConversationFilter, limit: int = 50,
 
 def _text_condition(text: str, senders: Sequence[str]) -> sa.sql.ColumnElement:
     """The public id itself, a tag, a note containing the text, or a matching transcript."""
+    pattern = events.like_pattern(text)
     note = sa.select(ReviewNote.id).where(ReviewNote.conversation_id == Conversation.id,
-                                          ReviewNote.text.ilike(_like(text), escape="!"))
+                                          ReviewNote.text.ilike(pattern, escape="!"))
     tag = sa.select(ConversationTag.tag).where(
         ConversationTag.conversation_id == Conversation.id,
         ConversationTag.tag == text.lower())
@@ -620,8 +583,3 @@ def _text_condition(text: str, senders: Sequence[str]) -> sa.sql.ColumnElement:
         conditions.append(Conversation.sender_id.in_(list(senders)))
     return sa.or_(*conditions)
 
-
-def _like(text: str) -> str:
-    """A LIKE pattern for `text` anywhere, with ! as the escape character."""
-    escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return f"%{escaped}%"
