@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from bot.storage import audit
+from bot.storage.base import StorageError
 from bot.storage.models import STAFF_ROLES, StaffAccount, StaffSession, utcnow
 from bot.storage.sign_in import (  # noqa: F401  (re-exported for callers)
     LOCKOUT,
@@ -36,7 +37,6 @@ from bot.storage.sign_in import (  # noqa: F401  (re-exported for callers)
     SignIn,
     StaffSessionInfo,
 )
-from bot.storage.store import StorageError
 
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")

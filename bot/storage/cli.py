@@ -43,8 +43,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.settings import load_settings
 from bot.storage import db, legacy_ids, migrate, retention
 from bot.storage.accounts import DEFAULT_ROLE, Accounts
+from bot.storage.base import StorageError
 from bot.storage.models import STAFF_ROLES
-from bot.storage.store import StorageError, Store
+from bot.storage.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:

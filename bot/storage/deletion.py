@@ -36,11 +36,38 @@ from sqlalchemy.orm import Session
 
 from bot.identity import WEB, namespace_of
 from bot.storage import events, web_sessions
+from bot.storage.base import BATCH, Database, StorageError
 from bot.storage.events import PENDING_SLOT
-from bot.storage.models import AuditEntry, Conversation, PendingDeletion, utcnow
-from bot.storage.store import BATCH, CHILDREN, Deleted, Purged, StorageError, Store
+from bot.storage.models import (
+    AuditEntry,
+    ContactRequest,
+    Conversation,
+    ConversationTag,
+    PendingDeletion,
+    ReviewNote,
+    ScreeningResult,
+    TrialResult,
+    VerdictOverride,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
+
+#: Children of a conversation, deleted before it (also ON DELETE CASCADE in the schema).
+CHILDREN = (TrialResult, ScreeningResult, ReviewNote, ConversationTag, VerdictOverride,
+            ContactRequest)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    conversation: bool  # a row in the project's tables was deleted
+    events: int  # rows deleted from the tracker store
+
+
+@dataclass(frozen=True)
+class Purged:
+    conversations: int  # senders whose data was deleted
+    events: int
 
 
 @dataclass(frozen=True)
@@ -49,7 +76,7 @@ class Retried:
     still_pending: int
 
 
-def delete_conversation(store: Store, sender_id: str, actor: str,
+def delete_conversation(store: Database, sender_id: str, actor: str,
                         now: datetime | None = None) -> Deleted:
     """Delete everything about one conversation (see the module's docstring)."""
     now = now or utcnow()
@@ -64,7 +91,7 @@ def delete_conversation(store: Store, sender_id: str, actor: str,
     return Deleted(found > 0, deleted)
 
 
-def purge(store: Store, older_than_days: int, actor: str,
+def purge(store: Database, older_than_days: int, actor: str,
           now: datetime | None = None) -> Purged:
     """Retention: delete every conversation whose latest activity (tracker event or recorded
     patient activity) is more than `older_than_days` days old, from the tracker store and the
@@ -93,7 +120,7 @@ def purge(store: Store, older_than_days: int, actor: str,
     return Purged(conversations, deleted)
 
 
-def _after_deletion(store: Store, sender_ids: Sequence[str]) -> None:
+def _after_deletion(store: Database, sender_ids: Sequence[str]) -> None:
     """--- POST-DELETION STEPS: the one place for what must follow a deletion. ---
 
     Runs after the conversations' data is gone (committed), for a patient's deletion, the
@@ -117,7 +144,7 @@ def _after_deletion(store: Store, sender_ids: Sequence[str]) -> None:
 # --- deletions that failed ------------------------------------------------------------------
 
 
-def record_pending(store: Store, sender_id: str, error: str,
+def record_pending(store: Database, sender_id: str, error: str,
                    now: datetime | None = None) -> bool:
     """Remember a patient's deletion that failed, for the retry; False when even this could
     not be written (the conversation's own `deletion_pending` slot is the other record)."""
@@ -138,7 +165,7 @@ def record_pending(store: Store, sender_id: str, error: str,
         return False
 
 
-def retry_pending(store: Store, now: datetime | None = None,
+def retry_pending(store: Database, now: datetime | None = None,
                   scan_events: bool = False) -> Retried:
     """Carry out every pending deletion: the recorded ones, and with `scan_events` also any
     conversation whose own events say a deletion is pending (its record may never have been
@@ -160,19 +187,19 @@ def retry_pending(store: Store, now: datetime | None = None,
     return Retried(done, failed)
 
 
-def pending_deletions(store: Store) -> list[PendingDeletion]:
+def pending_deletions(store: Database) -> list[PendingDeletion]:
     """The deletions still waiting, oldest first (the staff list's notice)."""
     with store.session() as session:
         return list(session.execute(
             sa.select(PendingDeletion).order_by(PendingDeletion.requested_at)).scalars())
 
 
-def _recorded_pending(store: Store) -> list[str]:
+def _recorded_pending(store: Database) -> list[str]:
     with store.session() as session:
         return list(session.execute(sa.select(PendingDeletion.sender_id)).scalars())
 
 
-def _pending_in_events(store: Store) -> set[str]:
+def _pending_in_events(store: Database) -> set[str]:
     """Senders with a `deletion_pending: true` slot event in the tracker store."""
     return events.senders_marked(store.tracker_engine, PENDING_SLOT)
 
@@ -180,7 +207,7 @@ def _pending_in_events(store: Store) -> set[str]:
 # --- the statements ---------------------------------------------------------------------------
 
 
-def _delete_events(store: Store, senders: Sequence[str], session: Session | None) -> int:
+def _delete_events(store: Database, senders: Sequence[str], session: Session | None) -> int:
     """Delete the senders' tracker-store events: in the project's transaction (`session`)
     when the tracker store shares the database, else in a transaction of its own, after the
     project's rows (so that a failure there still lets the retry be recorded, and the
@@ -208,7 +235,7 @@ def _delete_senders(session: Session, senders: Sequence[str]) -> int:
     return len(ids)
 
 
-def _expired_senders(store: Store, cutoff: datetime) -> set[str]:
+def _expired_senders(store: Database, cutoff: datetime) -> set[str]:
     """Senders with no tracker event and no recorded activity since `cutoff`."""
     with store.session() as session:
         recorded = dict(session.execute(
@@ -223,13 +250,13 @@ def _expired_senders(store: Store, cutoff: datetime) -> set[str]:
     return expired | {s for s in old_recorded if s not in last_event}
 
 
-def _audit_purge(store: Store, actor: str, now: datetime, days: int, conversations: int,
+def _audit_purge(store: Database, actor: str, now: datetime, days: int, conversations: int,
                  events: int, complete: bool) -> None:
     detail = {"older_than_days": days, "conversations": conversations, "events": events}
     store.audit(actor, "purge" if complete else "purge_incomplete", None, detail, now)
 
 
-def _checkpoint(store: Store) -> None:
+def _checkpoint(store: Database) -> None:
     """Leave no deleted text in SQLite's write-ahead log (events.checkpoint)."""
     for sql_engine in {store.engine, store.tracker_engine}:
         events.checkpoint(sql_engine)

@@ -22,7 +22,8 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.identity import WEB, namespace_of
 from bot.storage import db, deletion, web_sessions
-from bot.storage.store import ConversationRef, Store
+from bot.storage.patient import ConversationRef
+from bot.storage.store import Store
 
 logger = logging.getLogger(__name__)
 

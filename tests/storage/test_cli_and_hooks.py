@@ -18,7 +18,8 @@ from actions.interruptions import ActionDeleteData, ActionHandoff, ActionReply
 from actions.screening import ActionFinishScreening, ActionStart, ValidateScreeningForm
 from bot.storage import deletion, hooks, migrate
 from bot.storage.cli import main
-from bot.storage.store import ConversationRef, Store
+from bot.storage.patient import ConversationRef
+from bot.storage.store import Store
 from tests.patients import PATIENT_A
 from tests.servers import ROOT
 from tests.storage.helpers import event_rows, rows_mentioning, save_conversation

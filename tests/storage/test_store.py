@@ -7,7 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.engine import screen
-from bot.storage.store import ConversationFilter, ConversationRef, StorageError, Store
+from bot.storage.base import StorageError
+from bot.storage.patient import ConversationRef
+from bot.storage.queries import ConversationFilter
+from bot.storage.store import Store
 from tests.patients import PATIENT_A, PATIENT_B
 from tests.patients import A as TRIAL_A
 from tests.patients import B as TRIAL_B
