@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.engine import TrialResult
 from bot.identity import WEB, namespace_of
 from bot.storage import db, deletion, web_sessions
 from bot.storage.patient import ConversationRef
@@ -64,12 +65,15 @@ async def record_closed_choice(sender_id: str, events: Sequence[Mapping[str, Any
 
 
 async def record_result(sender_id: str, events: Sequence[Mapping[str, Any]],
-                        facts: Mapping[str, Any], audience: str | None) -> int | None:
-    """Store the screening result bot.engine computes from `facts`; returns its id."""
+                        facts: Mapping[str, Any], audience: str | None,
+                        results: Sequence[TrialResult] | None = None) -> int | None:
+    """Store the screening result the patient was shown: `results`, which the caller
+    computed once for the turn from `facts` (computed here when not given); returns its id."""
     ref = ConversationRef.from_events(sender_id, events)
     facts = dict(facts)
+    results = list(results) if results is not None else None
     return await _safely("record_result",
-                         lambda: default_store().record_result(ref, facts, audience))
+                         lambda: default_store().record_result(ref, facts, audience, results))
 
 
 async def record_contact_request(sender_id: str,

@@ -154,6 +154,28 @@ async def test_the_actions_record_consent_audience_result_contact_and_delete(env
     assert (deletion.actor, deletion.conversation) == ("patient", None)
 
 
+async def test_finishing_screens_once_for_the_messages_and_the_stored_result(env, monkeypatch):
+    from actions import screening
+    from bot import dialogue, engine
+    from bot.storage import patient
+
+    migrate.upgrade(env)
+    calls = []
+
+    def counted(facts, *args):
+        calls.append(dict(facts))
+        return engine.screen(facts, *args)
+
+    for module in (screening, dialogue, patient):
+        monkeypatch.setattr(module, "screen", counted)
+    await run(ActionFinishScreening(), tracker(
+        "bob", {"consent": True, "audience": "self", **PATIENT_A}))
+    assert calls == [PATIENT_A]
+    [result] = Store(env).find_conversation("bob").results
+    assert {t.nct_id: t.verdict for t in result.trials} == {
+        r.trial.nct_id: r.verdict for r in engine.screen(PATIENT_A)}
+
+
 async def test_an_unmigrated_database_is_logged_and_the_conversation_goes_on(env, caplog):
     caplog.set_level(logging.INFO)
     events = await run(ActionFinishScreening(), tracker(
