@@ -1,7 +1,7 @@
 """Deleting conversations: the one path every deletion takes.
 
-A patient's 'delete my data' (bot/storage/hooks.py, from the action server), the command line
-(`python -m bot.storage delete`), retention (`purge`, the daily run) and the retry of a
+A patient's 'delete my data' (the action server, through bot/storage/hooks.py), the command
+line (`python -m bot.storage delete`), retention (`purge`, the daily run) and the retry of a
 deletion that failed all come here. One conversation's deletion removes, in one transaction
 when the tracker store shares the database:
 
@@ -132,16 +132,31 @@ def _after_deletion(store: Database, sender_ids: Sequence[str]) -> None:
       proof taken before reaches nothing afterwards.
     """
     for sender_id in sender_ids:
-        if namespace_of(sender_id) != WEB:
-            continue
-        try:
-            web_sessions.revoke(sender_id, url=store.url)
-        except sa.exc.SQLAlchemyError as error:
-            logger.warning("revoking a website session after a deletion failed (%s)",
-                           type(error).__name__)
+        _revoke_web_session(store, sender_id)
+
+
+def _revoke_web_session(store: Database, sender_id: str) -> None:
+    """A website conversation's session id reaches nothing from now on (best effort)."""
+    if namespace_of(sender_id) != WEB:
+        return
+    try:
+        web_sessions.revoke(sender_id, url=store.url)
+    except sa.exc.SQLAlchemyError as error:
+        logger.warning("revoking a website session after a deletion failed (%s)",
+                       type(error).__name__)
 
 
 # --- deletions that failed ------------------------------------------------------------------
+
+
+def patient_deletion_failed(store: Database, sender_id: str, now: datetime | None = None
+                            ) -> None:
+    """After a patient's 'delete my data' that could not be done: record it for the retry
+    (best effort; the action also marks the conversation itself), and end the website's
+    session id now, before the retry completes, so that a copy of its id and proof taken
+    before reaches nothing afterwards."""
+    record_pending(store, sender_id, "not completed", now)
+    _revoke_web_session(store, sender_id)
 
 
 def record_pending(store: Database, sender_id: str, error: str,

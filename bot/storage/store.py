@@ -6,27 +6,18 @@ one `Database` (bot/storage/base.py):
 - patient.py   `PatientWrites`: consent, audience, closed choice, results, contact requests
 - review.py    `ReviewWrites`: review status, notes, tags, overrides, contact handling, audit
 - queries.py   `StaffQueries`: the staff list and conversation, transcripts, exports, counts
-- deletion.py  `delete_conversation` and `purge`, the one deletion path (also methods here)
+- deletion.py  `delete_conversation` and `purge`, the one deletion path
 - events.py    Rasa's `events` table; audit.py the audit log; accounts.py staff accounts
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from bot.storage import deletion
-from bot.storage.deletion import Deleted, Purged
 from bot.storage.patient import PatientWrites
 from bot.storage.queries import StaffQueries
 from bot.storage.review import ReviewWrites
 
 
 class Store(PatientWrites, ReviewWrites, StaffQueries):
-    def delete_conversation(self, sender_id: str, actor: str,
-                            now: datetime | None = None) -> Deleted:
-        """Delete everything about one conversation, everywhere (deletion.py)."""
-        return deletion.delete_conversation(self, sender_id, actor, now)
-
-    def purge(self, older_than_days: int, actor: str, now: datetime | None = None) -> Purged:
-        """Retention: every conversation without activity for `older_than_days` days."""
-        return deletion.purge(self, older_than_days, actor, now)
+    """Patient writes, review writes and staff queries over one database. Deleting is not
+    here: every deletion goes through bot/storage/deletion.py (`delete_conversation`,
+    `purge`), the one path."""
