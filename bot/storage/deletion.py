@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.identity import WEB, namespace_of
-from bot.storage import events, web_sessions
+from bot.storage import audit, events, web_sessions
 from bot.storage.base import BATCH, Database, StorageError
 from bot.storage.events import PENDING_SLOT
 from bot.storage.models import (
@@ -83,7 +83,7 @@ def delete_conversation(store: Database, sender_id: str, actor: str,
     with store.session() as session:
         found = _delete_senders(session, [sender_id])
         deleted = _delete_events(store, [sender_id], session) if store.shared_database else 0
-        session.add(AuditEntry(at=now, actor=actor, action="delete_conversation"))
+        audit.record(session, now, actor, "delete_conversation")  # naming no conversation
     if not store.shared_database:
         deleted = _delete_events(store, [sender_id], None)
     _checkpoint(store)
@@ -266,9 +266,12 @@ def _expired_senders(store: Database, cutoff: datetime) -> set[str]:
 
 
 def _audit_purge(store: Database, actor: str, now: datetime, days: int, conversations: int,
-                 events: int, complete: bool) -> None:
-    detail = {"older_than_days": days, "conversations": conversations, "events": events}
-    store.audit(actor, "purge" if complete else "purge_incomplete", None, detail, now)
+                 deleted_events: int, complete: bool) -> None:
+    detail = {"older_than_days": days, "conversations": conversations,
+              "events": deleted_events}
+    with store.session() as session:
+        audit.record(session, now, actor, "purge" if complete else "purge_incomplete", None,
+                     detail)
 
 
 def _checkpoint(store: Database) -> None:
