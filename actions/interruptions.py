@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import state
 from bot import dialogue, safety
 from bot.storage import hooks as storage
-from bot.storage.deletion import DELETED_SLOT, PENDING_SLOT
+from bot.storage.events import DELETED_SLOT, PENDING_SLOT
 from bot.values import AUDIENCE, CONSENT
 
 logger = logging.getLogger(__name__)

@@ -22,8 +22,9 @@ from actions.interruptions import delete_now, pending_deletion_first
 from bot import dialogue, safety
 from bot.catalog import load_catalog
 from bot.closed import CHOICES as CLOSED_CHOICES
+from bot.engine import screen
 from bot.storage import hooks as storage
-from bot.storage.deletion import DELETED_SLOT, PENDING_SLOT
+from bot.storage.events import DELETED_SLOT, PENDING_SLOT
 from bot.values import AUDIENCE, CLOSED_CHOICE, CONSENT, DELETE_CONFIRMATION
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,8 @@ class ActionFinishScreening(Action):
         if fingerprint == tracker.get_slot("result_fingerprint"):
             state.send(dispatcher, [dialogue.text_message(dialogue.say("result_unchanged"))])
             return []
-        state.send(dispatcher, dialogue.result_messages(facts))
+        results = screen(facts)  # once: for the messages and for the stored result
+        state.send(dispatcher, dialogue.result_messages(facts, results=results))
         await storage.record_result(tracker.sender_id, tracker.events, facts,
-                                    state.audience(tracker))
+                                    state.audience(tracker), results)
         return [SlotSet("screening_complete", True), SlotSet("result_fingerprint", fingerprint)]

@@ -14,14 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from bot import closed, parsing, rules, safety
 from bot.catalog import Fact, load_catalog
-from bot.engine import questions_to_ask, screen
+from bot.engine import TrialResult, questions_to_ask, screen
 from bot.result import result_message, status_words
 from bot.trials import Trial, load_trials
 from bot.values import (
@@ -450,9 +450,11 @@ def safety_messages(kind: str) -> list[Message]:
 # --- the result -------------------------------------------------------------------------------
 
 
-def result_messages(facts: Mapping[str, Any], today: date | None = None) -> list[Message]:
-    """The plain-language card for each trial, then the machine-readable screening_result."""
-    results = screen(facts)
+def result_messages(facts: Mapping[str, Any], today: date | None = None,
+                    results: Sequence[TrialResult] | None = None) -> list[Message]:
+    """The plain-language card for each trial, then the machine-readable screening_result.
+    `results` is screen(facts) when the caller has it already (it stores the same results)."""
+    results = list(results) if results is not None else screen(facts)
     message = result_message(results, today)
     cards = [text_message(_card(result.trial, entry, today))
              for result, entry in zip(results, message["trials"], strict=True)]

@@ -53,6 +53,26 @@ class Settings:
     action_server_secret: str = ""  # Rasa sends it to the action server on every call
     rest_channel_token: str = ""  # the REST channel is off unless it is set
     action_max_body_bytes: int = 4 * 1024 * 1024  # larger action-server requests get 413
+    # databases (database_urls): the project's tables and Rasa's tracker store
+    database_url: str = ""
+    tracker_db_url: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    project: str  # DATABASE_URL, else TRACKER_DB_URL, else the SQLite file
+    tracker: str  # TRACKER_DB_URL, else DATABASE_URL, else the SQLite file
+
+
+def database_urls() -> DatabaseUrls:
+    """Which databases: one by default, an SQLite file under DATA_DIR (bot/storage/db.py).
+    Apart from load_settings because the storage reads it on every connection it makes,
+    and must not fail for a setting it does not use."""
+    load_dotenv(ROOT / ".env", override=False)
+    data_dir = Path(os.environ.get("DATA_DIR") or ROOT / "var")
+    default = f"sqlite:///{data_dir / 'trackers.db'}"
+    project, tracker = os.environ.get("DATABASE_URL"), os.environ.get("TRACKER_DB_URL")
+    return DatabaseUrls(project or tracker or default, tracker or project or default)
 
 
 #: The secrets a server needs, with the least length accepted.
@@ -93,6 +113,8 @@ def load_settings() -> Settings:
         action_server_secret=_secret("ACTION_SERVER_SECRET"),
         rest_channel_token=_secret("REST_CHANNEL_TOKEN"),
         action_max_body_bytes=_positive("ACTION_MAX_BODY_BYTES", 4 * 1024 * 1024),
+        database_url=(urls := database_urls()).project,
+        tracker_db_url=urls.tracker,
     )
 
 

@@ -26,7 +26,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from bot.engine import screen
 from bot.storage import db, migrate
 from bot.storage.models import ContactRequest, Conversation, ScreeningResult, TrialResult
-from bot.storage.store import ConversationFilter, Store, criteria_statuses
+from bot.storage.patient import criteria_statuses
+from bot.storage.queries import ConversationFilter
+from bot.storage.store import Store
 from devkit.patients import PATIENT_A, PATIENT_B, A, B
 
 CHANNELS = ("socketio", "socketio", "socketio", "rest", "telegram", "twilio", "facebook",

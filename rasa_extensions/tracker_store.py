@@ -21,8 +21,9 @@ Configured in endpoints.yml:
       type: rasa_extensions.tracker_store.PrivacySQLTrackerStore
       url: ${TRACKER_DB_URL}
 
-Nothing here imports the project's code: Rasa silently falls back to an in-memory store when a
-custom tracker store cannot be imported.
+Of the project's code only bot/storage/events.py is imported (the slots' names and the SQLite
+settings, shared with the action server's side), and it imports nothing else of the project:
+Rasa silently falls back to an in-memory store when a custom tracker store cannot be imported.
 """
 
 from __future__ import annotations
@@ -30,15 +31,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.storage.events import DELETED_SLOT, PENDING_SLOT, use_wal
+
 logger = logging.getLogger(__name__)
 
-DELETED_SLOT = "data_deleted"  # set by the action whose deletion completed (domain.yml)
-PENDING_SLOT = "deletion_pending"  # set by the action whose deletion failed
 
 
 def _split_at_last_message(tracker: DialogueStateTracker) -> tuple[list, list]:
@@ -66,36 +66,10 @@ def deletion_pending(tracker: DialogueStateTracker) -> bool:
     return False
 
 
-def use_wal(engine: sa.engine.Engine) -> None:
-    """On SQLite: write-ahead logging, and sync at checkpoints rather than at every commit.
-
-    Measured with py-spy under `make load`: a third of the Rasa server's time went to saving
-    the tracker, half of it in the commit's fsync. In WAL mode with synchronous=NORMAL a commit
-    survives the process being killed (the fault tests kill Rasa mid-screening); only a power
-    loss or an operating-system crash can lose the last commits, never corrupt the file.
-    Readers (the staff pages, the action server) no longer block the writer either. A
-    deployment that cannot accept that uses PostgreSQL, as any multi-user one should.
-    secure_delete overwrites deleted rows, so 'delete my data' does not leave the text in
-    free pages of the file.
-    """
-    if engine.dialect.name != "sqlite":
-        return
-
-    @sa.event.listens_for(engine, "connect")
-    def _pragmas(connection: Any, _: Any) -> None:
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA secure_delete=ON")
-        cursor.close()
-
-    engine.dispose()  # connections opened before the listener get it when reopened
-
-
 class PrivacySQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` (same constructor, same `events` table) that does not write back a
     conversation being deleted (see the module's docstring), and on SQLite commits in WAL
-    mode (`use_wal`)."""
+    mode (bot/storage/events.py `use_wal` says why)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

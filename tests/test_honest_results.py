@@ -572,7 +572,7 @@ def test_the_card_lists_the_groups_and_staff_keep_every_check(patient_b):
     listed = card.split("The study team will still check:")[1].split("Contact:")[0]
     assert listed.count("\n- ") <= 5 and "Your scans (CT or MRI)" in listed
     assert "Breathing tests" not in listed
-    from bot.storage.store import criteria_statuses
+    from bot.storage.patient import criteria_statuses
     from bot.web.staff.present import trial_views
 
     result = next(r for r in screen(patient_b) if r.trial.nct_id == B)

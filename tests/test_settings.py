@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import load_settings
+from bot.settings import DatabaseUrls, database_urls, load_settings
 from scripts.run import is_loopback
 
 
@@ -39,3 +39,18 @@ def test_retention_and_proxy_settings(monkeypatch):
     ("0.0.0.0", False), ("10.0.0.5", False), ("chat.example.org", False), ("::", False)])
 def test_make_run_uses_plain_http_cookies_only_on_loopback(host, loopback):
     assert is_loopback(host) is loopback
+
+
+def test_one_database_by_default_and_each_url_falls_back_to_the_other(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "TRACKER_DB_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    urls = database_urls()
+    assert urls.project == urls.tracker == f"sqlite:///{tmp_path / 'trackers.db'}"
+    monkeypatch.setenv("TRACKER_DB_URL", "postgresql://rasa@db/trackers")
+    assert database_urls() == DatabaseUrls("postgresql://rasa@db/trackers",
+                                           "postgresql://rasa@db/trackers")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot@db/project")
+    settings = load_settings()
+    assert (settings.database_url, settings.tracker_db_url) == (
+        "postgresql://bot@db/project", "postgresql://rasa@db/trackers")

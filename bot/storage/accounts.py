@@ -25,6 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from bot.storage import audit
+from bot.storage.base import StorageError
 from bot.storage.models import STAFF_ROLES, StaffAccount, StaffSession, utcnow
 from bot.storage.sign_in import (  # noqa: F401  (re-exported for callers)
     LOCKOUT,
@@ -35,7 +37,6 @@ from bot.storage.sign_in import (  # noqa: F401  (re-exported for callers)
     SignIn,
     StaffSessionInfo,
 )
-from bot.storage.store import StorageError
 
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
@@ -75,8 +76,8 @@ class Accounts(SignIn):
             session.add(StaffAccount(username=username, password_hash=generate_password_hash(
                 password), created_at=now, password_changed_at=now, failed_logins=0,
                 disabled=False, role=role, totp_required=False))
-            self.store._audit(session, now, actor, "create_staff", None,
-                              {"username": username, "role": role})
+            audit.record(session, now, actor, "create_staff", None,
+                         {"username": username, "role": role})
 
     def set_password(self, username: str, password: str, actor: str = CLI,
                      now: datetime | None = None) -> None:
@@ -89,8 +90,8 @@ class Accounts(SignIn):
             account.password_changed_at, account.failed_logins = now, 0
             account.locked_until = None
             _end_sessions(session, account)
-            self.store._audit(session, now, actor, "set_staff_password", None,
-                              {"username": account.username})
+            audit.record(session, now, actor, "set_staff_password", None,
+                         {"username": account.username})
 
     def set_disabled(self, username: str, disabled: bool, actor: str = CLI,
                      now: datetime | None = None) -> None:
@@ -101,9 +102,9 @@ class Accounts(SignIn):
                 _keep_an_admin(session, account)
                 _end_sessions(session, account)
             account.disabled = disabled
-            self.store._audit(session, now, actor,
-                              "disable_staff" if disabled else "enable_staff", None,
-                              {"username": account.username})
+            audit.record(session, now, actor,
+                         "disable_staff" if disabled else "enable_staff", None,
+                         {"username": account.username})
 
     def set_role(self, username: str, role: str, actor: str = CLI,
                  now: datetime | None = None) -> None:
@@ -114,8 +115,8 @@ class Accounts(SignIn):
             if role != "admin":
                 _keep_an_admin(session, account)
             before, account.role = account.role, role
-            self.store._audit(session, now, actor, "set_staff_role", None,
-                              {"username": account.username, "from": before, "to": role})
+            audit.record(session, now, actor, "set_staff_role", None,
+                         {"username": account.username, "from": before, "to": role})
 
     def require_second_factor(self, username: str, required: bool, actor: str = CLI,
                               now: datetime | None = None) -> None:
@@ -124,8 +125,8 @@ class Accounts(SignIn):
         with self.store.session() as session:
             account = self._account(session, username)
             account.totp_required = required
-            self.store._audit(session, now, actor, "require_second_factor" if required
-                              else "waive_second_factor", None, {"username": account.username})
+            audit.record(session, now, actor, "require_second_factor" if required
+                         else "waive_second_factor", None, {"username": account.username})
 
     def reset_second_factor(self, username: str, actor: str = CLI,
                             now: datetime | None = None) -> None:
@@ -136,8 +137,8 @@ class Accounts(SignIn):
             account = self._account(session, username)
             account.totp_secret = account.totp_enabled_at = account.totp_last_step = None
             _end_sessions(session, account)
-            self.store._audit(session, now, actor, "reset_second_factor", None,
-                              {"username": account.username})
+            audit.record(session, now, actor, "reset_second_factor", None,
+                         {"username": account.username})
 
     def usernames(self) -> list[tuple[str, bool]]:
         with self.store.session() as session:

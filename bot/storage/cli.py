@@ -41,10 +41,11 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import load_settings
-from bot.storage import db, legacy_ids, migrate, retention
+from bot.storage import db, deletion, legacy_ids, migrate, retention
 from bot.storage.accounts import DEFAULT_ROLE, Accounts
+from bot.storage.base import StorageError
 from bot.storage.models import STAFF_ROLES
-from bot.storage.store import StorageError, Store
+from bot.storage.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,7 +115,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    purged = Store().purge(args.older_than_days, args.actor)
+    purged = deletion.purge(Store(), args.older_than_days, args.actor)
     print(f"purged {purged.conversations} conversation(s) with no activity for "
           f"{args.older_than_days} days ({purged.events} tracker events)")
     return 0
@@ -128,7 +129,7 @@ def _delete(args: argparse.Namespace) -> int:
             print("no conversation has that id", file=sys.stderr)
             return 1
         sender = found.sender_id
-    deleted = store.delete_conversation(sender, args.actor)
+    deleted = deletion.delete_conversation(store, sender, args.actor)
     if not deleted.conversation and not deleted.events:
         print("nothing was stored for that sender id", file=sys.stderr)
         return 1

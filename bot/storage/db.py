@@ -2,7 +2,7 @@
 
 One URL by default for everything: Rasa's tracker store (the `events` table) and the project's
 own tables live in the same database, an SQLite file under DATA_DIR unless a URL says
-otherwise:
+otherwise (read by bot/settings.py `database_urls`):
 
     DATABASE_URL    the project's tables; falls back to TRACKER_DB_URL
     TRACKER_DB_URL  Rasa's tracker store; falls back to DATABASE_URL
@@ -14,37 +14,28 @@ Rasa).
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from dotenv import load_dotenv
 from sqlalchemy.engine import Engine, make_url
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from bot.settings import database_urls
+from bot.storage import events
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
-def default_url() -> str:
-    load_dotenv(ROOT / ".env", override=False)
-    data_dir = Path(os.environ.get("DATA_DIR") or ROOT / "var")
-    return f"sqlite:///{data_dir / 'trackers.db'}"
-
-
 def database_url() -> str:
     """The project's tables: DATABASE_URL, else TRACKER_DB_URL, else the SQLite default."""
-    load_dotenv(ROOT / ".env", override=False)
-    return os.environ.get("DATABASE_URL") or os.environ.get("TRACKER_DB_URL") or default_url()
+    return database_urls().project
 
 
 def tracker_url() -> str:
     """Rasa's tracker store: TRACKER_DB_URL, else DATABASE_URL, else the SQLite default."""
-    load_dotenv(ROOT / ".env", override=False)
-    return os.environ.get("TRACKER_DB_URL") or os.environ.get("DATABASE_URL") or default_url()
+    return database_urls().tracker
 
 
 def engine_for(url: str) -> Engine:
@@ -53,19 +44,8 @@ def engine_for(url: str) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             engine = _engines[url] = sa.create_engine(url, **_engine_options(url))
-            if is_sqlite(url):
-                sa.event.listen(engine, "connect", _sqlite_pragmas)
+            events.use_wal(engine)  # the same settings as Rasa's tracker store on the file
         return engine
-
-
-def _sqlite_pragmas(connection: Any, _: Any) -> None:
-    """WAL and synchronous=NORMAL, as Rasa's tracker store uses the same file
-    (rasa_extensions/tracker_store.py `use_wal` says why)."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA secure_delete=ON")
-    cursor.close()
 
 
 def dispose_all() -> None:

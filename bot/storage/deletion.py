@@ -1,7 +1,7 @@
 """Deleting conversations: the one path every deletion takes.
 
-A patient's 'delete my data' (bot/storage/hooks.py, from the action server), the command line
-(`python -m bot.storage delete`), retention (`purge`, the daily run) and the retry of a
+A patient's 'delete my data' (the action server, through bot/storage/hooks.py), the command
+line (`python -m bot.storage delete`), retention (`purge`, the daily run) and the retry of a
 deletion that failed all come here. One conversation's deletion removes, in one transaction
 when the tracker store shares the database:
 
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -36,15 +35,39 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.identity import WEB, namespace_of
-from bot.storage import web_sessions
-from bot.storage.models import AuditEntry, Conversation, PendingDeletion, utcnow
-from bot.storage.store import BATCH, CHILDREN, EVENTS, Deleted, Purged, StorageError, Store
+from bot.storage import audit, events, web_sessions
+from bot.storage.base import BATCH, Database, StorageError
+from bot.storage.events import PENDING_SLOT
+from bot.storage.models import (
+    AuditEntry,
+    ContactRequest,
+    Conversation,
+    ConversationTag,
+    PendingDeletion,
+    ReviewNote,
+    ScreeningResult,
+    TrialResult,
+    VerdictOverride,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
-#: The slots a patient deletion sets in the conversation (domain.yml): it failed and waits
-#: for the retry; it completed in this turn (rasa_extensions/tracker_store.py reads both).
-PENDING_SLOT = "deletion_pending"
-DELETED_SLOT = "data_deleted"
+
+#: Children of a conversation, deleted before it (also ON DELETE CASCADE in the schema).
+CHILDREN = (TrialResult, ScreeningResult, ReviewNote, ConversationTag, VerdictOverride,
+            ContactRequest)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    conversation: bool  # a row in the project's tables was deleted
+    events: int  # rows deleted from the tracker store
+
+
+@dataclass(frozen=True)
+class Purged:
+    conversations: int  # senders whose data was deleted
+    events: int
 
 
 @dataclass(frozen=True)
@@ -53,22 +76,22 @@ class Retried:
     still_pending: int
 
 
-def delete_conversation(store: Store, sender_id: str, actor: str,
+def delete_conversation(store: Database, sender_id: str, actor: str,
                         now: datetime | None = None) -> Deleted:
     """Delete everything about one conversation (see the module's docstring)."""
     now = now or utcnow()
     with store.session() as session:
         found = _delete_senders(session, [sender_id])
-        events = _delete_events(store, [sender_id], session) if store.shared_database else 0
-        session.add(AuditEntry(at=now, actor=actor, action="delete_conversation"))
+        deleted = _delete_events(store, [sender_id], session) if store.shared_database else 0
+        audit.record(session, now, actor, "delete_conversation")  # naming no conversation
     if not store.shared_database:
-        events = _delete_events(store, [sender_id], None)
-    _clear_wal(store)
+        deleted = _delete_events(store, [sender_id], None)
+    _checkpoint(store)
     _after_deletion(store, [sender_id])
-    return Deleted(found > 0, events)
+    return Deleted(found > 0, deleted)
 
 
-def purge(store: Store, older_than_days: int, actor: str,
+def purge(store: Database, older_than_days: int, actor: str,
           now: datetime | None = None) -> Purged:
     """Retention: delete every conversation whose latest activity (tracker event or recorded
     patient activity) is more than `older_than_days` days old, from the tracker store and the
@@ -77,27 +100,27 @@ def purge(store: Store, older_than_days: int, actor: str,
         raise StorageError("older_than_days must be a whole number of days, at least 1")
     now = now or utcnow()
     senders = _expired_senders(store, now - timedelta(days=older_than_days))
-    conversations = events = 0
+    conversations = deleted = 0
     try:
         for batch in _chunks(sorted(senders), BATCH):
             with store.session() as session:
                 _delete_senders(session, batch)
                 if store.shared_database:
-                    events += _delete_events(store, batch, session)
+                    deleted += _delete_events(store, batch, session)
             if not store.shared_database:
-                events += _delete_events(store, batch, None)
+                deleted += _delete_events(store, batch, None)
             _after_deletion(store, batch)
             conversations += len(batch)
     except Exception:
         with contextlib.suppress(Exception):  # best effort: the first error matters
-            _audit_purge(store, actor, now, older_than_days, conversations, events, False)
+            _audit_purge(store, actor, now, older_than_days, conversations, deleted, False)
         raise
-    _audit_purge(store, actor, now, older_than_days, conversations, events, True)
-    _clear_wal(store)
-    return Purged(conversations, events)
+    _audit_purge(store, actor, now, older_than_days, conversations, deleted, True)
+    _checkpoint(store)
+    return Purged(conversations, deleted)
 
 
-def _after_deletion(store: Store, sender_ids: Sequence[str]) -> None:
+def _after_deletion(store: Database, sender_ids: Sequence[str]) -> None:
     """--- POST-DELETION STEPS: the one place for what must follow a deletion. ---
 
     Runs after the conversations' data is gone (committed), for a patient's deletion, the
@@ -109,19 +132,34 @@ def _after_deletion(store: Store, sender_ids: Sequence[str]) -> None:
       proof taken before reaches nothing afterwards.
     """
     for sender_id in sender_ids:
-        if namespace_of(sender_id) != WEB:
-            continue
-        try:
-            web_sessions.revoke(sender_id, url=store.url)
-        except sa.exc.SQLAlchemyError as error:
-            logger.warning("revoking a website session after a deletion failed (%s)",
-                           type(error).__name__)
+        _revoke_web_session(store, sender_id)
+
+
+def _revoke_web_session(store: Database, sender_id: str) -> None:
+    """A website conversation's session id reaches nothing from now on (best effort)."""
+    if namespace_of(sender_id) != WEB:
+        return
+    try:
+        web_sessions.revoke(sender_id, url=store.url)
+    except sa.exc.SQLAlchemyError as error:
+        logger.warning("revoking a website session after a deletion failed (%s)",
+                       type(error).__name__)
 
 
 # --- deletions that failed ------------------------------------------------------------------
 
 
-def record_pending(store: Store, sender_id: str, error: str,
+def patient_deletion_failed(store: Database, sender_id: str, now: datetime | None = None
+                            ) -> None:
+    """After a patient's 'delete my data' that could not be done: record it for the retry
+    (best effort; the action also marks the conversation itself), and end the website's
+    session id now, before the retry completes, so that a copy of its id and proof taken
+    before reaches nothing afterwards."""
+    record_pending(store, sender_id, "not completed", now)
+    _revoke_web_session(store, sender_id)
+
+
+def record_pending(store: Database, sender_id: str, error: str,
                    now: datetime | None = None) -> bool:
     """Remember a patient's deletion that failed, for the retry; False when even this could
     not be written (the conversation's own `deletion_pending` slot is the other record)."""
@@ -142,7 +180,7 @@ def record_pending(store: Store, sender_id: str, error: str,
         return False
 
 
-def retry_pending(store: Store, now: datetime | None = None,
+def retry_pending(store: Database, now: datetime | None = None,
                   scan_events: bool = False) -> Retried:
     """Carry out every pending deletion: the recorded ones, and with `scan_events` also any
     conversation whose own events say a deletion is pending (its record may never have been
@@ -164,50 +202,32 @@ def retry_pending(store: Store, now: datetime | None = None,
     return Retried(done, failed)
 
 
-def pending_deletions(store: Store) -> list[PendingDeletion]:
+def pending_deletions(store: Database) -> list[PendingDeletion]:
     """The deletions still waiting, oldest first (the staff list's notice)."""
     with store.session() as session:
         return list(session.execute(
             sa.select(PendingDeletion).order_by(PendingDeletion.requested_at)).scalars())
 
 
-def _recorded_pending(store: Store) -> list[str]:
+def _recorded_pending(store: Database) -> list[str]:
     with store.session() as session:
         return list(session.execute(sa.select(PendingDeletion.sender_id)).scalars())
 
 
-def _pending_in_events(store: Store) -> set[str]:
+def _pending_in_events(store: Database) -> set[str]:
     """Senders with a `deletion_pending: true` slot event in the tracker store."""
-    if not store._has_events_table():
-        return set()
-    query = (sa.select(EVENTS.c.sender_id, EVENTS.c.data)
-             .where(EVENTS.c.type_name == "slot",
-                    EVENTS.c.data.like(f'%"{PENDING_SLOT}"%')))
-    found = set()
-    with store.tracker_engine.connect() as connection:
-        for sender_id, data in connection.execute(query):
-            with contextlib.suppress(ValueError, AttributeError):
-                event = json.loads(data)
-                if event.get("name") == PENDING_SLOT and event.get("value") is True:
-                    found.add(sender_id)
-    return found
+    return events.senders_marked(store.tracker_engine, PENDING_SLOT)
 
 
 # --- the statements ---------------------------------------------------------------------------
 
 
-def _delete_events(store: Store, senders: Sequence[str], session: Session | None) -> int:
+def _delete_events(store: Database, senders: Sequence[str], session: Session | None) -> int:
     """Delete the senders' tracker-store events: in the project's transaction (`session`)
     when the tracker store shares the database, else in a transaction of its own, after the
     project's rows (so that a failure there still lets the retry be recorded, and the
     conversation's events, with its pending mark, are still there to find)."""
-    if not store._has_events_table():
-        return 0
-    statement = sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(list(senders)))
-    if session is not None:
-        return session.execute(statement).rowcount or 0
-    with store.tracker_engine.begin() as connection:
-        return connection.execute(statement).rowcount or 0
+    return events.delete_senders(store.tracker_engine, senders, session)
 
 
 def _delete_senders(session: Session, senders: Sequence[str]) -> int:
@@ -230,40 +250,34 @@ def _delete_senders(session: Session, senders: Sequence[str]) -> int:
     return len(ids)
 
 
-def _expired_senders(store: Store, cutoff: datetime) -> set[str]:
+def _expired_senders(store: Database, cutoff: datetime) -> set[str]:
     """Senders with no tracker event and no recorded activity since `cutoff`."""
     with store.session() as session:
         recorded = dict(session.execute(
             sa.select(Conversation.sender_id, Conversation.last_activity_at)
         ).all())
     old_recorded = {s for s, at in recorded.items() if at < cutoff}
-    if not store._has_events_table():
-        return old_recorded
     stamp = cutoff.timestamp()
-    with store.tracker_engine.connect() as connection:
-        last_event = dict(connection.execute(
-            sa.select(EVENTS.c.sender_id, sa.func.max(EVENTS.c.timestamp))
-            .group_by(EVENTS.c.sender_id)
-        ).all())
+    last_event = events.last_event_times(store.tracker_engine)
     expired = {s for s, at in last_event.items() if at is not None and at < stamp}
     expired = {s for s in expired if s not in recorded or s in old_recorded}
     # a conversation recorded long ago whose patient came back keeps everything
     return expired | {s for s in old_recorded if s not in last_event}
 
 
-def _audit_purge(store: Store, actor: str, now: datetime, days: int, conversations: int,
-                 events: int, complete: bool) -> None:
-    detail = {"older_than_days": days, "conversations": conversations, "events": events}
-    store.audit(actor, "purge" if complete else "purge_incomplete", None, detail, now)
+def _audit_purge(store: Database, actor: str, now: datetime, days: int, conversations: int,
+                 deleted_events: int, complete: bool) -> None:
+    detail = {"older_than_days": days, "conversations": conversations,
+              "events": deleted_events}
+    with store.session() as session:
+        audit.record(session, now, actor, "purge" if complete else "purge_incomplete", None,
+                     detail)
 
 
-def _clear_wal(store: Store) -> None:
-    """SQLite's write-ahead log keeps the pages as they were before a deletion: fold it into
-    the file (whose deleted rows secure_delete has zeroed) and empty it."""
+def _checkpoint(store: Database) -> None:
+    """Leave no deleted text in SQLite's write-ahead log (events.checkpoint)."""
     for sql_engine in {store.engine, store.tracker_engine}:
-        if sql_engine.dialect.name == "sqlite":
-            with sql_engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        events.checkpoint(sql_engine)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:

@@ -20,9 +20,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.identity import WEB, namespace_of
-from bot.storage import db, deletion, web_sessions
-from bot.storage.store import ConversationRef, Store
+from bot.engine import TrialResult
+from bot.storage import db, deletion
+from bot.storage.patient import ConversationRef
+from bot.storage.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +64,15 @@ async def record_closed_choice(sender_id: str, events: Sequence[Mapping[str, Any
 
 
 async def record_result(sender_id: str, events: Sequence[Mapping[str, Any]],
-                        facts: Mapping[str, Any], audience: str | None) -> int | None:
-    """Store the screening result bot.engine computes from `facts`; returns its id."""
+                        facts: Mapping[str, Any], audience: str | None,
+                        results: Sequence[TrialResult] | None = None) -> int | None:
+    """Store the screening result the patient was shown: `results`, which the caller
+    computed once for the turn from `facts` (computed here when not given); returns its id."""
     ref = ConversationRef.from_events(sender_id, events)
     facts = dict(facts)
+    results = list(results) if results is not None else None
     return await _safely("record_result",
-                         lambda: default_store().record_result(ref, facts, audience))
+                         lambda: default_store().record_result(ref, facts, audience, results))
 
 
 async def record_contact_request(sender_id: str,
@@ -80,20 +84,16 @@ async def record_contact_request(sender_id: str,
 
 async def forget_conversation(sender_id: str) -> bool:
     """'Delete my data': the conversation everywhere, its events included
-    (bot/storage/deletion.py). True when the deletion went through; otherwise it is recorded
-    for the retry when the database lets us (the action also marks the conversation)."""
+    (bot/storage/deletion.py, the one deletion path). True when the deletion went through
+    (the website's session id is revoked with it); otherwise deletion.patient_deletion_failed
+    records it for the retry and revokes the session id, as far as the database lets it."""
     deleted = await _safely(
         "delete_conversation",
-        lambda: deletion.delete_conversation(default_store(), sender_id, PATIENT),
-    )
+        lambda: deletion.delete_conversation(default_store(), sender_id, PATIENT))
     if deleted is not None:
-        return True  # the website's session id was revoked with it (deletion._after_deletion)
+        return True
     await _safely("record_pending_deletion",
-                  lambda: deletion.record_pending(default_store(), sender_id, "not completed"))
-    # The patient asked to end it: the browser's session id dies now, even before the retry
-    # completes, so a copy of its id and proof taken before reaches nothing afterwards.
-    if namespace_of(sender_id) == WEB:
-        await _safely("revoke_web_session", lambda: web_sessions.revoke(sender_id))
+                  lambda: deletion.patient_deletion_failed(default_store(), sender_id))
     return False
 
 

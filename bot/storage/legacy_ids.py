@@ -26,10 +26,9 @@ from sqlalchemy.engine import Connection
 
 from bot import identity
 from bot.storage import db
+from bot.storage.events import EVENTS, has_table, rename_sender
 from bot.storage.models import AuditEntry, Conversation
 
-EVENTS = sa.table("events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String),
-                  sa.column("type_name", sa.String), sa.column("data", sa.Text))
 _HASHED_ID = re.compile(r"^(tg|fb|sms|wa|wx):[0-9a-f]{32}$")
 
 
@@ -53,7 +52,7 @@ def rename_legacy_ids(secret: str, tracker_url: str | None = None,
     """Rename every pre-namespace conversation id (see the module's docstring)."""
     tracker_url, url = tracker_url or db.tracker_url(), url or db.database_url()
     tracker_engine = db.engine_for(tracker_url)
-    if not sa.inspect(tracker_engine).has_table("events"):
+    if not has_table(tracker_engine):
         return Renamed(0, 0)
     renamed = skipped = 0
     with tracker_engine.begin() as events, ExitStack() as stack:
@@ -104,7 +103,7 @@ def _new_id(old: str, channel: str | None, secret: str) -> str | None:
 
 
 def _rename(events: Connection, project: Connection, old: str, new: str) -> None:
-    events.execute(sa.update(EVENTS).where(EVENTS.c.sender_id == old).values(sender_id=new))
+    rename_sender(events, old, new)
     if sa.inspect(project).has_table(Conversation.__tablename__):
         project.execute(sa.update(Conversation.__table__)
                         .where(Conversation.__table__.c.sender_id == old)

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from bot.storage import second_factor
+from bot.storage import audit, second_factor
 from bot.storage.models import StaffAccount, StaffLoginFailure, StaffSession, utcnow
 from bot.storage.store import Store
 
@@ -100,8 +100,8 @@ class SignIn:
                     account.failed_logins, account.locked_until = 0, None
                     if not account.totp_required:
                         account.last_login_at = now
-                    self.store._audit(session, now, f"staff:{account.username}",
-                                      "login" if not account.totp_required else "password_ok")
+                    audit.record(session, now, f"staff:{account.username}",
+                                 "login" if not account.totp_required else "password_ok")
                     return self._start(session, account, now, account.totp_required)
                 self._fail(session, account, address, now, reason)
         raise LoginThrottled() if throttled else LoginRefused()
@@ -163,7 +163,7 @@ class SignIn:
         with self.store.session() as session:
             row = session.get(StaffSession, _digest(token))
             if row is not None:
-                self.store._audit(session, now, f"staff:{row.account.username}", "logout")
+                audit.record(session, now, f"staff:{row.account.username}", "logout")
                 session.delete(row)
 
     # --- helpers ------------------------------------------------------------------------
@@ -199,8 +199,8 @@ class SignIn:
         if first:
             account.totp_enabled_at = now
         session.delete(row)
-        self.store._audit(session, now, f"staff:{account.username}", "login", None,
-                          {"second_factor": "set up" if first else "code"})
+        audit.record(session, now, f"staff:{account.username}", "login", None,
+                     {"second_factor": "set up" if first else "code"})
         return self._start(session, account, now, pending=False)
 
     def _fail(self, session: Session, account: StaffAccount | None, address: str,
@@ -212,7 +212,7 @@ class SignIn:
             if account.failed_logins >= MAX_FAILURES:
                 account.locked_until, account.failed_logins = now + LOCKOUT, 0
         actor = f"staff:{account.username}" if account is not None else "anonymous"
-        self.store._audit(session, now, actor, "login_failed", None, {"reason": reason})
+        audit.record(session, now, actor, "login_failed", None, {"reason": reason})
 
     def _throttled(self, session: Session, address: str, now: datetime) -> bool:
         """Too many recent failures from this address (audited when so)."""
@@ -223,7 +223,7 @@ class SignIn:
         ).scalar_one()
         if recent < ADDRESS_MAX_FAILURES:
             return False
-        self.store._audit(session, now, "anonymous", "login_throttled")
+        audit.record(session, now, "anonymous", "login_throttled")
         return True
 
 

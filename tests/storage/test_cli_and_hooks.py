@@ -18,7 +18,8 @@ from actions.interruptions import ActionDeleteData, ActionHandoff, ActionReply
 from actions.screening import ActionFinishScreening, ActionStart, ValidateScreeningForm
 from bot.storage import deletion, hooks, migrate
 from bot.storage.cli import main
-from bot.storage.store import ConversationRef, Store
+from bot.storage.patient import ConversationRef
+from bot.storage.store import Store
 from devkit.patients import PATIENT_A
 from devkit.servers import ROOT
 from tests.storage.helpers import event_rows, rows_mentioning, save_conversation
@@ -151,6 +152,28 @@ async def test_the_actions_record_consent_audience_result_contact_and_delete(env
     assert rows_mentioning(env, "alice", conversation.id) == []
     [deletion] = [e for e in Store(env).audit_entries() if e.action == "delete_conversation"]
     assert (deletion.actor, deletion.conversation) == ("patient", None)
+
+
+async def test_finishing_screens_once_for_the_messages_and_the_stored_result(env, monkeypatch):
+    from actions import screening
+    from bot import dialogue, engine
+    from bot.storage import patient
+
+    migrate.upgrade(env)
+    calls = []
+
+    def counted(facts, *args):
+        calls.append(dict(facts))
+        return engine.screen(facts, *args)
+
+    for module in (screening, dialogue, patient):
+        monkeypatch.setattr(module, "screen", counted)
+    await run(ActionFinishScreening(), tracker(
+        "bob", {"consent": True, "audience": "self", **PATIENT_A}))
+    assert calls == [PATIENT_A]
+    [result] = Store(env).find_conversation("bob").results
+    assert {t.nct_id: t.verdict for t in result.trials} == {
+        r.trial.nct_id: r.verdict for r in engine.screen(PATIENT_A)}
 
 
 async def test_an_unmigrated_database_is_logged_and_the_conversation_goes_on(env, caplog):

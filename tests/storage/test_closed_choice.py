@@ -10,7 +10,9 @@ import pytest
 
 from bot.storage import hooks, migrate
 from bot.storage.accounts import Accounts
-from bot.storage.store import ConversationRef, StorageError, Store
+from bot.storage.base import StorageError
+from bot.storage.patient import ConversationRef
+from bot.storage.store import Store
 from bot.web.app import create_app
 from devkit.patients import PATIENT_A
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from bot.identity import SMS, WHATSAPP, conversation_id
 from bot.storage import db, legacy_ids
-from bot.storage.store import ConversationRef
+from bot.storage.patient import ConversationRef
 from devkit.servers import ROOT
 from tests.storage.helpers import event_rows, project_rows
 

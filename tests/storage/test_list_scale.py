@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from bot.storage.store import Store, list_query
+from bot.storage.queries import list_query
+from bot.storage.store import Store
 from devkit import staff_data as synthetic
 
 

@@ -19,7 +19,7 @@ from bot.storage.models import (
     StaffLoginFailure,
     StaffSession,
 )
-from bot.storage.store import ConversationRef
+from bot.storage.patient import ConversationRef
 from devkit.patients import PATIENT_A
 from tests.storage.helpers import event_rows, save_conversation
 

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 
 from bot.storage import sign_in as sign_in_module
 from bot.storage.accounts import MAX_FAILURES, Accounts, LoginRefused
+from bot.storage.base import StorageError
 from bot.storage.cli import main
 from bot.storage.models import AuditEntry, StaffAccount
-from bot.storage.store import StorageError
 from bot.web.app import create_app
 from devkit.patients import B
 from tests.storage import test_staff_pages as pages

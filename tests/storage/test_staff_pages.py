@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from bot.storage import migrate
 from bot.storage.accounts import MAX_FAILURES, Accounts, SessionPolicy
 from bot.storage.models import AuditEntry, TrialResult
-from bot.storage.store import ConversationRef, Store
+from bot.storage.patient import ConversationRef
+from bot.storage.store import Store
 from bot.trials import load_trials
 from bot.web.app import create_app
 from devkit.patients import PATIENT_B, B

@@ -7,7 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.engine import screen
-from bot.storage.store import ConversationFilter, ConversationRef, StorageError, Store
+from bot.storage.base import StorageError
+from bot.storage.deletion import delete_conversation, purge
+from bot.storage.patient import ConversationRef
+from bot.storage.queries import ConversationFilter
+from bot.storage.store import Store
 from devkit.patients import PATIENT_A, PATIENT_B
 from devkit.patients import A as TRIAL_A
 from devkit.patients import B as TRIAL_B
@@ -175,7 +179,7 @@ def test_delete_removes_the_conversation_everywhere_and_audits_only_that_it_happ
     alice = pid(store, "alice")
     store.audit("staff:li", "view", alice)
 
-    deleted = store.delete_conversation("alice", "cli:admin")
+    deleted = delete_conversation(store, "alice", "cli:admin")
 
     # no staff text (note, tag, reason) and no id of it is left anywhere, audit log included
     for left in ("Call on Monday", "call-back-soon", "check scans", alice):
@@ -207,7 +211,7 @@ def test_purge_deletes_old_conversations_from_both_stores(store, db_url):
     old_1 = pid(store, "old-1")
     store.audit("staff:li", "view", old_1, now=old)
 
-    purged = store.purge(30, "cli:admin", now=now)
+    purged = purge(store, 30, "cli:admin", now=now)
     assert rows_mentioning(db_url, old_1) == []
 
     assert (purged.conversations, purged.events) == (4, 12)
@@ -220,9 +224,9 @@ def test_purge_deletes_old_conversations_from_both_stores(store, db_url):
     entry = store.audit_entries()[0]
     assert (entry.actor, entry.action, entry.conversation) == ("cli:admin", "purge", None)
     assert entry.detail == {"older_than_days": 30, "conversations": 4, "events": 12}
-    assert store.purge(30, "cli:admin", now=now).conversations == 0
+    assert purge(store, 30, "cli:admin", now=now).conversations == 0
     with pytest.raises(StorageError):
-        store.purge(0, "cli:admin")
+        purge(store, 0, "cli:admin")
 
 
 def test_the_tracker_store_can_live_in_another_database(tmp_path):
@@ -234,11 +238,11 @@ def test_the_tracker_store_can_live_in_another_database(tmp_path):
     assert not store.shared_database
     save_conversation(tracker, "alice", "I have leiomyosarcoma", T0)
     screened(store, "alice", PATIENT_A)
-    assert store.delete_conversation("alice", "cli:admin").events == 4
+    assert delete_conversation(store, "alice", "cli:admin").events == 4
     assert event_rows(tracker) == [] and store.find_conversation("alice") is None
     save_conversation(tracker, "bob", "I have leiomyosarcoma", T0)
     screened(store, "bob", PATIENT_A)
-    assert store.purge(30, "cli:admin", now=T0 + timedelta(days=31)).events == 4
+    assert purge(store, 30, "cli:admin", now=T0 + timedelta(days=31)).events == 4
     assert event_rows(tracker) == [] and store.find_conversation("bob") is None
 
 

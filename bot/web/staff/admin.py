@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
+from bot.storage.base import StorageError
 from bot.storage.models import STAFF_ROLES
-from bot.storage.store import StorageError
 from bot.web.staff import present, roles
 from bot.web.staff.auth import accounts, actor
 

@@ -17,8 +17,9 @@ import yaml
 
 from bot.catalog import load_catalog
 from bot.engine import STUDY_TEAM, UNKNOWN_STATUS, VERDICTS, rules_out
+from bot.storage.base import StorageError
 from bot.storage.models import Conversation, TrialResult
-from bot.storage.store import ConversationFilter, StorageError
+from bot.storage.queries import ConversationFilter
 from bot.trials import Criterion, Trial, load_trials
 from bot.web.patient import INIT_PAYLOAD
 

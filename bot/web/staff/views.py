@@ -30,8 +30,9 @@ from flask import (
 
 from bot.engine import VERDICTS
 from bot.storage import deletion
+from bot.storage.base import StorageError
 from bot.storage.models import utcnow
-from bot.storage.store import ConversationFilter, StorageError
+from bot.storage.queries import ConversationFilter
 from bot.web.staff import admin, auth, present, roles
 from bot.web.staff.auth import accounts, actor
 
