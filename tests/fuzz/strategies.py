@@ -24,7 +24,7 @@ from bot.values import (
     DELETE_CONFIRMATION,
     UNKNOWN,
 )
-from rasa_extensions.hardening import MAX_MESSAGE_CHARS
+from rasa_extensions.patches.hardening import MAX_MESSAGE_CHARS
 from tests.servers import ROOT
 
 AUDIENCES = ("self", "child", "other")

@@ -1,11 +1,12 @@
-"""The Rasa-side input checks (rasa_extensions/hardening.py) without servers, by property."""
+"""The Rasa-side input checks (rasa_extensions/patches/hardening.py), by property, without
+servers."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rasa_extensions import hardening
+from rasa_extensions.patches import hardening
 
 URGENT = "I have crushing chest pain"
 EMERGENCY = "This could be a medical emergency"
