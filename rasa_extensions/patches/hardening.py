@@ -55,12 +55,11 @@ from sanic.request import Request
 
 from bot import dialogue, safety
 from bot.catalog import load_catalog
+from bot.values import MAX_MESSAGE_CHARS
 from rasa_extensions.patches.core import Patch
 
 logger = logging.getLogger(__name__)
 
-#: Longer messages are refused before NLU (a screening answer is a few words).
-MAX_MESSAGE_CHARS = 2000
 #: The conversation tables' sender_id column (Rasa's and the project's) holds 255 characters.
 MAX_SENDER_CHARS = 255
 #: Structured-log keys under which Rasa puts patient text, slot values or parse data.

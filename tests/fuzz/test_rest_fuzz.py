@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from bot.dialogue import content
-from rasa_extensions.patches.hardening import MAX_MESSAGE_CHARS
+from bot.values import MAX_MESSAGE_CHARS
 from tests.e2e.conftest import stored_slots as stored_conversation_slots
 from tests.fuzz.strategies import (
     forged_payload,
