@@ -12,8 +12,9 @@ Action server down or slow (`RemoteAction.run`, `MessageProcessor._run_action`)
   error, drops the action's events and listens: the patient got no reply at all (measured:
   an empty REST answer), and the raw text Rasa had put in the question's slot stayed there,
   never validated. Now:
-  - the call is limited to ACTION_TIMEOUT_SECONDS (default `DEFAULT_ACTION_TIMEOUT`; a value
-    that is not a positive number stops the server at start-up);
+  - the call is limited to ACTION_TIMEOUT_SECONDS (bot/settings.py, default 10 s: a turn
+    takes well under one, a storage write up to 5; a value that is not a positive number
+    stops the server at start-up);
   - a call that is refused, times out, answers with an HTTP error or with a malformed response
     stops the turn (an ActionExecutionRejection, HTTP 400, is the form's own signal and is left
     to Rasa). The conversation is put back as it was before the message: slots, the active
@@ -45,7 +46,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -59,12 +59,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 from bot.dialogue import say
+from bot.settings import load_settings
 from rasa_extensions.patches.core import Patch
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT_VARIABLE = "ACTION_TIMEOUT_SECONDS"
-DEFAULT_ACTION_TIMEOUT = 10.0  # seconds; a turn takes well under one, a storage write up to 5
 DB_CONNECT_TIMEOUT = 5  # seconds, PostgreSQL's connect_timeout
 ACTION_SERVER_DOWN = "try_again_shortly"  # keys of bot/content/conversation.yaml
 STORE_DOWN = "not_saved"
@@ -106,16 +105,7 @@ _failures: ContextVar[list[ActionServerUnavailable] | None] = ContextVar(
 
 def action_timeout() -> float:
     """ACTION_TIMEOUT_SECONDS, or the default; SystemExit naming the variable when invalid."""
-    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
-    if not raw:
-        return DEFAULT_ACTION_TIMEOUT
-    try:
-        timeout = float(raw)
-    except ValueError:
-        timeout = 0.0
-    if not 0 < timeout < 3600:
-        raise SystemExit(f"error: {TIMEOUT_VARIABLE}={raw!r} is not a number of seconds")
-    return timeout
+    return load_settings().action_timeout
 
 
 def _guard_remote_run(original: Callable[..., Any], timeout: float) -> Callable[..., Any]:
