@@ -7,10 +7,11 @@ import sys
 from rasa_extensions import http_api, patches
 
 try:
-    applied = patches.apply_all()
+    patches.apply_all()
 except patches.PatchRefused as error:
     raise SystemExit(f"error: {error}") from None
-print(f"patches applied: {', '.join(applied)}", flush=True)
+# What is in place now (each target holds its replacement), not what was asked for.
+print(f"patches applied: {', '.join(patches.installed())}", flush=True)
 sys.argv[1:] = http_api.with_api_arguments(sys.argv[1:])
 
 from rasa.__main__ import main  # noqa: E402
