@@ -5,6 +5,7 @@ fixes answer exactly as Rasa's own functions do."""
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -189,3 +190,18 @@ def test_action_responses_are_checked_against_rasas_schema(response):
         assert raised.value.message == error.message
     else:
         assert speed.validate_action_result(RemoteAction, response) is expected
+
+
+def test_the_rasa_server_does_not_start_on_another_rasa_version():
+    """`python -m rasa_extensions` stops before Rasa's command line, naming the patch."""
+    script = ("import runpy, sys\n"
+              "from rasa_extensions.patches import core\n"
+              "core.installed_rasa_version = lambda: '3.7.0'\n"
+              "sys.argv = ['rasa_extensions', '--version']\n"
+              "runpy.run_module('rasa_extensions', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    assert ("error: patch 'action-response-validator' was written for Rasa 3.6.21, not 3.7.0"
+            in done.stderr)
+    assert "patches applied" not in done.stdout and "Rasa Version" not in done.stdout
