@@ -12,7 +12,8 @@ a target is missing; applying twice changes nothing.
     ../channels/web.py  socket.io custom messages (with the website's channel)
 
 Each patch's `tests` name the tests that fail when it is lost; tests/test_patches.py checks
-that they exist and that the registry installs cleanly.
+that they exist and that every target is in the installed Rasa;
+tests/e2e/test_patches_installed.py that a running server installed every patch.
 """
 
 from __future__ import annotations
