@@ -1,5 +1,9 @@
 """Intent names the actions and the domain generator share (the NLU data defines them)."""
 
+from bot.values import FAQ_INTENTS
+
+__all__ = ["CONTROL_INTENTS", "FAQ_INTENTS"]
+
 #: Intents that take the conversation somewhere else, even while a question is open: they are
 #: never read as an answer (the answer slots' mappings exclude them) and rules handle them.
 CONTROL_INTENTS = (
@@ -10,20 +14,4 @@ CONTROL_INTENTS = (
     "change_answer",
     "human_handoff",
     "delete_data",
-)
-
-FAQ_INTENTS = (
-    "faq_sbrt",
-    "faq_cardunilizumab",
-    "faq_penpulimab",
-    "faq_gemcitabine",
-    "faq_immunotherapy",
-    "faq_metastasectomy",
-    "faq_clinical_trial",
-    "faq_location",
-    "faq_duration",
-    "faq_cost",
-    "faq_privacy",
-    "faq_bot",
-    "faq_status",
 )

@@ -10,9 +10,7 @@ from rasa_sdk.events import SlotSet
 from bot.catalog import load_catalog
 from bot.closed import CHOICES as CLOSED_CHOICES
 from bot.dialogue import Message
-from bot.values import AUDIENCE, CLOSED_CHOICE, CONSENT
-
-AUDIENCES = ("self", "child", "other")
+from bot.values import AUDIENCE, AUDIENCES, CLOSED_CHOICE, CONSENT
 
 
 def facts(tracker: Tracker) -> dict[str, Any]:

@@ -53,6 +53,18 @@ class Settings:
     action_server_secret: str = ""  # Rasa sends it to the action server on every call
     rest_channel_token: str = ""  # the REST channel is off unless it is set
     action_max_body_bytes: int = 4 * 1024 * 1024  # larger action-server requests get 413
+    # how long the Rasa server waits for a custom action (rasa_extensions/patches/resilience.py)
+    action_timeout: float = 10.0
+    # messaging platforms' API addresses; empty: the platform's own (tests use fakes)
+    telegram_api_url: str = ""
+    facebook_graph_url: str = ""
+    twilio_api_url: str = ""
+    twilio_number: str = ""  # the SMS sender number; empty: the one the message came to
+    wechat_max_age_seconds: int | None = None  # WeChat's signed timestamps; None: the default
+    # `python -m rasa_extensions.channels telegram-webhook` registers the Telegram webhook
+    telegram_bot_token: str = ""
+    telegram_secret_token: str = ""
+    telegram_webhook_url: str = ""
     # databases (database_urls): the project's tables and Rasa's tracker store
     database_url: str = ""
     tracker_db_url: str = ""
@@ -113,9 +125,42 @@ def load_settings() -> Settings:
         action_server_secret=_secret("ACTION_SERVER_SECRET"),
         rest_channel_token=_secret("REST_CHANNEL_TOKEN"),
         action_max_body_bytes=_positive("ACTION_MAX_BODY_BYTES", 4 * 1024 * 1024),
+        action_timeout=_seconds("ACTION_TIMEOUT_SECONDS", 10.0),
+        telegram_api_url=_text("TELEGRAM_API_URL"),
+        facebook_graph_url=_text("FACEBOOK_GRAPH_URL"),
+        twilio_api_url=_text("TWILIO_API_URL"),
+        twilio_number=_text("TWILIO_NUMBER"),
+        wechat_max_age_seconds=_optional_count("WECHAT_MAX_AGE_SECONDS"),
+        telegram_bot_token=_text("TELEGRAM_BOT_TOKEN"),
+        telegram_secret_token=_text("TELEGRAM_SECRET_TOKEN"),
+        telegram_webhook_url=_text("TELEGRAM_WEBHOOK_URL"),
         database_url=(urls := database_urls()).project,
         tracker_db_url=urls.tracker,
     )
+
+
+def _text(name: str) -> str:
+    return os.environ.get(name, "")
+
+
+def _optional_count(name: str) -> int | None:
+    """A whole number, or None when unset or not one (the caller's default applies)."""
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _seconds(name: str, default: float) -> float:
+    """A number of seconds under an hour; refused, naming the variable, otherwise."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 3600:
+        raise SystemExit(f"error: {name}={raw!r} is not a number of seconds")
+    return seconds
 
 
 def _secret(name: str) -> str:

@@ -54,3 +54,22 @@ def test_one_database_by_default_and_each_url_falls_back_to_the_other(monkeypatc
     settings = load_settings()
     assert (settings.database_url, settings.tracker_db_url) == (
         "postgresql://bot@db/project", "postgresql://rasa@db/trackers")
+
+
+def test_the_action_timeout_and_the_platform_addresses(monkeypatch):
+    for name in ("ACTION_TIMEOUT_SECONDS", "TELEGRAM_API_URL", "WECHAT_MAX_AGE_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.action_timeout == 10.0 and settings.telegram_api_url == ""
+    assert settings.wechat_max_age_seconds is None
+    monkeypatch.setenv("ACTION_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9/fake")
+    monkeypatch.setenv("WECHAT_MAX_AGE_SECONDS", "60")
+    settings = load_settings()
+    assert settings.action_timeout == 2.5
+    assert settings.telegram_api_url == "http://127.0.0.1:9/fake"
+    assert settings.wechat_max_age_seconds == 60
+    for bad in ("0", "-1", "soon", "7200"):
+        monkeypatch.setenv("ACTION_TIMEOUT_SECONDS", bad)
+        with pytest.raises(SystemExit, match="ACTION_TIMEOUT_SECONDS"):
+            load_settings()

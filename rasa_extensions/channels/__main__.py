@@ -15,7 +15,6 @@ Messenger, Twilio and WeChat are registered in their own consoles (see README, C
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from pathlib import Path
@@ -23,16 +22,18 @@ from pathlib import Path
 import requests
 from dotenv import load_dotenv
 
+from bot.settings import load_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 def telegram_webhook(info: bool = False, delete: bool = False) -> int:
-    token = os.environ.get("TELEGRAM_BOT_TOKEN", "")
-    secret = os.environ.get("TELEGRAM_SECRET_TOKEN", "")
-    url = os.environ.get("TELEGRAM_WEBHOOK_URL", "")
-    api = (os.environ.get("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/")
+    settings = load_settings()
+    token, secret = settings.telegram_bot_token, settings.telegram_secret_token
+    url = settings.telegram_webhook_url
+    api = (settings.telegram_api_url or "https://api.telegram.org").rstrip("/")
     if not token:
         return _fail("set TELEGRAM_BOT_TOKEN")
     if info or delete:

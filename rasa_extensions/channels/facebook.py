@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 from typing import Any
 
 from rasa.core.channels.facebook import FacebookInput
@@ -34,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.identity import FACEBOOK
+from bot.settings import load_settings
 from rasa_extensions.channels import formatting
 from rasa_extensions.channels.common import (
     ApiClient,
@@ -94,7 +94,7 @@ class VerifiedFacebookInput(FacebookInput):
             str(credentials.get("verify") or ""),
             str(credentials.get("secret") or ""),
             str(credentials.get("page-access-token") or ""),
-            graph_url=os.environ.get("FACEBOOK_GRAPH_URL") or DEFAULT_GRAPH_URL,
+            graph_url=load_settings().facebook_graph_url or DEFAULT_GRAPH_URL,
         )
 
     def __init__(

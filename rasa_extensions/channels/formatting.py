@@ -22,7 +22,8 @@ from xml.etree import ElementTree
 
 import yaml
 
-from bot.catalog import AUDIENCES, load_catalog
+from bot.catalog import load_catalog
+from bot.values import AUDIENCES
 
 Message = dict[str, Any]
 Button = dict[str, Any]

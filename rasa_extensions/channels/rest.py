@@ -63,7 +63,7 @@ class TokenRestInput(RestInput):
         return blueprint
 
     async def _extract_sender(self, request: Request) -> str:
-        sender = await super()._extract_sender(request)  # checked by hardening.py
+        sender = await super()._extract_sender(request)  # checked by the rest-request-check patch
         try:
             return conversation_id(REST, str(sender), secret="")
         except IdentityError as error:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from typing import Any
 
 from rasa.core.channels.telegram import TelegramInput
@@ -34,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.identity import TELEGRAM
+from bot.settings import load_settings
 from rasa_extensions.channels import formatting
 from rasa_extensions.channels.common import (
     ApiClient,
@@ -87,7 +87,7 @@ class VerifiedTelegramInput(TelegramInput):
         return cls(
             access_token=str(credentials.get("access_token") or ""),
             secret_token=str(credentials.get("secret_token") or ""),
-            api_url=os.environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+            api_url=load_settings().telegram_api_url or DEFAULT_API_URL,
         )
 
     def __init__(self, access_token: str, secret_token: str, api_url: str = DEFAULT_API_URL):

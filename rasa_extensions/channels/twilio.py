@@ -24,7 +24,6 @@ Differences from Rasa's TwilioInput (subclassed for its name and URL layout):
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -36,6 +35,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.identity import SMS, WHATSAPP
+from bot.settings import load_settings
 from rasa_extensions.channels import formatting
 from rasa_extensions.channels.common import (
     ApiClient,
@@ -102,12 +102,13 @@ class VerifiedTwilioInput(TwilioInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> VerifiedTwilioInput:
         if not credentials:
             cls.raise_missing_credentials_exception()
+        settings = load_settings()
         return cls(
             str(credentials.get("account_sid") or ""),
             str(credentials.get("auth_token") or ""),
             str(credentials.get("webhook_url") or ""),
-            api_url=os.environ.get("TWILIO_API_URL") or DEFAULT_API_URL,
-            twilio_number=os.environ.get("TWILIO_NUMBER") or None,
+            api_url=settings.twilio_api_url or DEFAULT_API_URL,
+            twilio_number=settings.twilio_number or None,
         )
 
     def __init__(

@@ -28,6 +28,13 @@ The browser's Origin is also checked on every connection: Rasa leaves CORS to Sa
 only covers long-polling, so a WebSocket from any site was accepted. A connection whose Origin
 is not in ALLOWED_ORIGINS is refused; clients that send none (not browsers) are accepted, and
 still reach nothing without a proof.
+
+Custom messages (the `screening_result`): Rasa's SocketIOOutput.send_custom_json passes the
+message's keys to `emit()` as keyword arguments, which python-socketio 5.9 refuses (TypeError:
+emit() got an unexpected keyword argument 'type'), so the result and everything after it in
+the turn never reached the website. The patch `socketio-custom-json` (in PATCHES, installed by
+rasa_extensions/patches with the others) sends the message as the event's data to the
+conversation's room, as Rasa sends its text messages.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ from bot import web_session
 from bot.identity import WEB, conversation_id
 from bot.settings import load_settings
 from bot.storage import web_sessions
+from rasa_extensions.patches.core import Patch
 
 logger = logging.getLogger(__name__)
 
@@ -210,3 +218,20 @@ async def _settle(result: Any) -> None:
     accept their plain return where they are not (the pinned 5.9.0)."""
     if inspect.isawaitable(result):
         await result
+
+
+async def _send_custom_json(self: SocketIOOutput, recipient_id: str,
+                            json_message: dict[str, Any], **_: Any) -> None:
+    await self.sio.emit(self.bot_message_evt, json_message, room=recipient_id)
+
+
+PATCHES = (
+    Patch(
+        name="socketio-custom-json",
+        module="rasa.core.channels.socketio", attribute="SocketIOOutput.send_custom_json",
+        why="python-socketio refused Rasa's emit(**message): no result card on the website",
+        make=lambda original: _send_custom_json,
+        tests=("tests/browser/test_chat.py::test_a_full_screening_by_tapping_buttons",
+               "tests/e2e/test_socketio.py::test_the_screening_result_reaches_the_website"),
+    ),
+)

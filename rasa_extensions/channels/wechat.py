@@ -37,7 +37,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import time
 from typing import Any
 
@@ -47,6 +46,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.identity import WECHAT
+from bot.settings import load_settings
 from rasa_extensions.channels import formatting
 from rasa_extensions.channels.common import (
     ExpiringCache,
@@ -75,10 +75,10 @@ class WeChatInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
         if not credentials:
             cls.raise_missing_credentials_exception()
-        max_age = os.environ.get("WECHAT_MAX_AGE_SECONDS") or ""
+        max_age = load_settings().wechat_max_age_seconds
         return cls(
             str(credentials.get("token") or ""),
-            max_age=int(max_age) if max_age.isdigit() else DEFAULT_MAX_AGE,
+            max_age=DEFAULT_MAX_AGE if max_age is None else max_age,
         )
 
     def __init__(self, token: str, max_age: int = DEFAULT_MAX_AGE) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import sqlite3
 
-import pytest
 from playwright.sync_api import expect
 
 from bot.dialogue import content
@@ -16,9 +15,10 @@ from tests.browser.chat_page import ChatPage, open_chat
 from tests.browser.conftest import PHONE
 
 SESSION_ID = re.compile(r"^[0-9a-f]{40}$")
-#: Rasa 3.6.21's socketio channel passes a custom message's keys to emit() as keyword arguments
-#: (SocketIOOutput.send_custom_json), which python-socketio refuses: the screening_result never
-#: reaches a browser until that is fixed inside the Rasa server.
+#: What the Rasa server logs when its socketio channel passes a custom message's keys to emit()
+#: as keyword arguments (SocketIOOutput.send_custom_json), which python-socketio refuses: the
+#: screening_result then never reaches a browser (the `socketio-custom-json` patch,
+#: rasa_extensions/channels/web.py).
 CUSTOM_JSON_BUG = "emit() got an unexpected keyword argument"
 B_PHONE, B_EMAIL = "+86 13818971504", "rblw_110@hotmail.com"
 
@@ -26,9 +26,7 @@ B_PHONE, B_EMAIL = "+86 13818971504", "rblw_110@hotmail.com"
 def expect_result_cards(chat: ChatPage, servers, expected: dict[str, str]) -> None:
     """The screening_result arrived over socket.io and is shown as one card per trial, in
     place of the plain-text cards of the same reply."""
-    if chat.cards().count() == 0 and CUSTOM_JSON_BUG in servers.logs():
-        pytest.xfail("the Rasa server cannot send custom messages over socket.io "
-                     "(SocketIOOutput.send_custom_json; the fix belongs in rasa_extensions)")
+    assert CUSTOM_JSON_BUG not in servers.logs(), "socketio-custom-json patch not installed"
     expect(chat.cards()).to_have_count(len(expected))
     shown = {card.get_attribute("data-nct-id"): card.get_attribute("data-verdict")
              for card in chat.cards().all()}

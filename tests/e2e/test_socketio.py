@@ -19,6 +19,8 @@ import socketio
 
 from bot import web_session
 from bot.dialogue import content
+from devkit.patients import PATIENT_A, A, B
+from devkit.rest_patient import RESULT_TYPE, RestPatient
 from devkit.servers import SECRETS, Servers, rest_headers
 from devkit.web_client import QUIET_S, Tab, tab, until, words
 
@@ -256,3 +258,42 @@ def test_a_foreign_origin_is_refused(servers):
 
     with pytest.raises(socketio.exceptions.ConnectionError):
         asyncio.run(scenario())
+
+
+# --- custom messages ---------------------------------------------------------------------------
+
+
+def rest_shaped(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """socket.io replies as the REST channel gives them, for RestPatient to read."""
+    return [{"custom": reply} if reply.get("type") == RESULT_TYPE
+            else {"text": reply.get("text", ""), "buttons": reply.get("quick_replies") or []}
+            for reply in replies]
+
+
+def test_the_screening_result_reaches_the_website(servers):
+    """A whole screening over socket.io ends with the screening_result custom message, which
+    Rasa's own SocketIOOutput.send_custom_json cannot send (the `socketio-custom-json` patch,
+    rasa_extensions/channels/web.py)."""
+    reader = RestPatient(servers.rasa_url)  # reads questions and picks answers; sends nothing
+    audience = next(o["label"] for o in content()["audience_buttons"] if o["value"] == "self")
+
+    async def scenario():
+        async with tab(servers) as patient:
+            await patient.request()
+
+            async def say(text: str) -> None:
+                ack, replies = await patient.say(text)
+                assert ack == {"accepted": True}
+                reader.transcript.append((text, rest_shaped(replies)))
+
+            for text in ("hello", content()["consent_buttons"][0], audience):
+                await say(text)
+            for _ in range(60):
+                slot = reader.asked()
+                if slot is None:
+                    return
+                await say(reader.answer_for(slot, PATIENT_A, {}))
+
+    asyncio.run(scenario())
+    assert reader.verdicts() == {A: "possible_match", B: "not_a_match"}, reader.dump()
+    assert "unexpected keyword argument" not in servers.logs()

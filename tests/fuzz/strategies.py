@@ -17,17 +17,16 @@ from actions.intents import CONTROL_INTENTS
 from bot.catalog import load_catalog
 from bot.values import (
     AUDIENCE,
+    AUDIENCES,
     CLOSED_CHOICE,
     CLOSED_GO_ON,
     CLOSED_STOP,
     CONSENT,
     DELETE_CONFIRMATION,
+    MAX_MESSAGE_CHARS,
     UNKNOWN,
 )
 from devkit.servers import ROOT
-from rasa_extensions.hardening import MAX_MESSAGE_CHARS
-
-AUDIENCES = ("self", "child", "other")
 
 
 @cache

@@ -1,11 +1,13 @@
-"""The Rasa-side input checks (rasa_extensions/hardening.py) without servers, by property."""
+"""The Rasa-side input checks (rasa_extensions/patches/hardening.py), by property, without
+servers."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rasa_extensions import hardening
+from bot.values import MAX_MESSAGE_CHARS
+from rasa_extensions.patches import hardening
 
 URGENT = "I have crushing chest pain"
 EMERGENCY = "This could be a medical emergency"
@@ -13,7 +15,7 @@ FILLER = st.sampled_from(["my leg hurts ", "x", "我有骨肉瘤 ", "a\nb ", "�
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
-@given(filler=FILLER, size=st.integers(hardening.MAX_MESSAGE_CHARS + 1, 60_000),
+@given(filler=FILLER, size=st.integers(MAX_MESSAGE_CHARS + 1, 60_000),
        where=st.floats(0, 1))
 def test_an_urgent_phrase_anywhere_in_an_over_long_message_comes_first(filler, size, where):
     text = (filler * (size // len(filler) + 1))[:size]

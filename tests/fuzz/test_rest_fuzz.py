@@ -29,10 +29,10 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from bot.dialogue import content
+from bot.values import MAX_MESSAGE_CHARS
 from devkit.patients import PATIENT_A, PATIENT_B, A, B
 from devkit.rest_patient import RestPatient
 from devkit.servers import Servers, rest_headers, rest_id, running_servers
-from rasa_extensions.hardening import MAX_MESSAGE_CHARS
 from tests.e2e.conftest import stored_slots as stored_conversation_slots
 from tests.fuzz.strategies import (
     forged_payload,

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.values import FAQ_INTENTS
+
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
 TEST_FILE = ROOT / "tests" / "nlu" / "test_nlu.yml"
@@ -22,9 +24,7 @@ INTENTS = {
     "for_self", "for_child", "for_other", "inform",
     "ask_why", "change_answer", "restart", "stop", "continue",
     "human_handoff", "delete_data", "urgent_help", "self_harm",
-    "faq_sbrt", "faq_cardunilizumab", "faq_penpulimab", "faq_gemcitabine",
-    "faq_immunotherapy", "faq_metastasectomy", "faq_clinical_trial", "faq_location",
-    "faq_duration", "faq_cost", "faq_privacy", "faq_bot", "faq_status",
+    *FAQ_INTENTS,
     "out_of_scope",
 }  # fmt: skip
 MIN_TRAIN = {"inform": 80, "affirm": 30, "deny": 30, "dont_know": 30}

@@ -3,7 +3,7 @@ HTTP API is off.
 
 A whole screening is typed in free text, with a name and a diagnosis in it, a correction and
 an urgent-symptom message, plus the inputs that made Rasa log message text before
-(rasa_extensions/hardening.py): malformed requests, an action-server error and forged
+(rasa_extensions/patches/hardening.py): malformed requests, an action-server error and forged
 `/intent{...}` payloads. Then the log of all three servers (Rasa, actions, web) is searched
 for every phrase typed and every answer stored.
 """

@@ -1,4 +1,4 @@
-"""Bad input and patient privacy in the Rasa server, applied when it starts (see __main__.py).
+"""Bad input and patient privacy in the Rasa server, installed with the other patches.
 
 Each fix was found by the fuzz tests (tests/fuzz) or the log tests (tests/privacy), and each
 replaces one function or adds one filter; none copies Rasa's code.
@@ -41,6 +41,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from rasa.core.actions.action import ActionExtractSlots
@@ -48,17 +49,17 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
-from rasa.utils import common, endpoints, log_utils
+from rasa.utils import endpoints
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from bot import dialogue, safety
 from bot.catalog import load_catalog
+from bot.values import MAX_MESSAGE_CHARS
+from rasa_extensions.patches.core import Patch
 
 logger = logging.getLogger(__name__)
 
-#: Longer messages are refused before NLU (a screening answer is a few words).
-MAX_MESSAGE_CHARS = 2000
 #: The conversation tables' sender_id column (Rasa's and the project's) holds 255 characters.
 MAX_SENDER_CHARS = 255
 #: Structured-log keys under which Rasa puts patient text, slot values or parse data.
@@ -77,11 +78,6 @@ _SAFETY_SCAN_LIMIT = 200_000
 
 #: Slots filled from entities, and the values they may take.
 ENTITY_SLOTS = {"fact_to_change": lambda value: isinstance(value, str) and value in load_catalog()}
-
-_original_handle_message = Agent.handle_message
-_original_extract_slots = ActionExtractSlots.run
-_original_filter_warnings = common._filter_warnings
-
 
 def too_long_replies(text: str) -> list[dict[str, Any]]:
     """The replies to an over-long message: the safety message first when any part of it
@@ -111,23 +107,29 @@ async def _last_bot_text(agent: Agent, sender_id: str) -> dict[str, Any] | None:
     return None
 
 
-async def _handle_message(self: Agent, message: UserMessage) -> Any:
-    text = message.text
-    if isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS:
-        logger.info("message refused: longer than %d characters", MAX_MESSAGE_CHARS)
-        replies = too_long_replies(text)
-        question = await _last_bot_text(self, message.sender_id)
-        for reply in [*replies, *([question] if question else [])]:
-            await message.output_channel.send_response(message.sender_id, dict(reply))
-        return None
-    if isinstance(text, str) and INTERNAL_COMMAND.match(text.strip()):
-        message.text = "/nlu_fallback"
-    return await _original_handle_message(self, message)
+def _limit_messages(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def handle_message(self: Agent, message: UserMessage) -> Any:
+        text = message.text
+        if isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS:
+            logger.info("message refused: longer than %d characters", MAX_MESSAGE_CHARS)
+            replies = too_long_replies(text)
+            question = await _last_bot_text(self, message.sender_id)
+            for reply in [*replies, *([question] if question else [])]:
+                await message.output_channel.send_response(message.sender_id, dict(reply))
+            return None
+        if isinstance(text, str) and INTERNAL_COMMAND.match(text.strip()):
+            message.text = "/nlu_fallback"
+        return await original(self, message)
+
+    return handle_message
 
 
-async def _extract_slots(self: ActionExtractSlots, *args: Any, **kwargs: Any) -> list[Any]:
-    events = await _original_extract_slots(self, *args, **kwargs)
-    return [event for event in events if not _disallowed(event)]
+def _drop_disallowed_slots(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def run(self: ActionExtractSlots, *args: Any, **kwargs: Any) -> list[Any]:
+        events = await original(self, *args, **kwargs)
+        return [event for event in events if not _disallowed(event)]
+
+    return run
 
 
 def _disallowed(event: Any) -> bool:
@@ -184,17 +186,73 @@ def _quiet_payload_warnings() -> None:
     warnings.filterwarnings("ignore", message="Failed to parse arguments in line")
 
 
-def _filter_warnings(*args: Any, **kwargs: Any) -> None:
-    _original_filter_warnings(*args, **kwargs)  # its filters go first; ours, added later, win
-    _quiet_payload_warnings()
+def _quieter(original: Callable[..., None]) -> Callable[..., None]:
+    _quiet_payload_warnings()  # for the warnings raised before Rasa sets its filters
+
+    def _filter_warnings(*args: Any, **kwargs: Any) -> None:
+        original(*args, **kwargs)  # its filters go first; ours, added later, win
+        _quiet_payload_warnings()
+
+    return _filter_warnings
 
 
-def apply() -> None:
-    Agent.handle_message = _handle_message
-    ActionExtractSlots.run = _extract_slots
-    RestInput._extract_sender = _extract_sender
-    RestInput._extract_input_channel = _input_channel
-    log_utils._anonymizer = _redact
-    endpoints.ClientResponseError.__init__ = _client_response_error_init
-    common._filter_warnings = _filter_warnings
-    _quiet_payload_warnings()
+def _replace(replacement: Callable[..., Any]) -> Callable[[Any], Any]:
+    return lambda original: replacement
+
+
+FUZZ = "tests/fuzz/test_rest_fuzz.py"
+LOGS = ("tests/privacy/test_logs.py"
+        "::test_a_screening_with_a_name_and_a_diagnosis_leaves_neither_in_the_logs")
+PATCHES = (
+    Patch(
+        name="message-limits",
+        module="rasa.core.agent", attribute="Agent.handle_message",
+        why="a 20,000-word message ran TensorFlow out of memory; /session_start went silent",
+        make=_limit_messages,
+        tests=(f"{FUZZ}::test_an_over_long_message_gets_the_safety_message_and_is_not_stored",
+               f"{FUZZ}::test_typed_rasa_commands_neither_go_silent_nor_undo_answers"),
+    ),
+    Patch(
+        name="entity-slot-values",
+        module="rasa.core.actions.action", attribute="ActionExtractSlots.run",
+        why="a typed payload put any value, a dict included, in fact_to_change: no reply",
+        make=_drop_disallowed_slots,
+        tests=(f"{FUZZ}::test_a_forged_fact_to_change_is_dropped",),
+    ),
+    Patch(
+        name="rest-request-check",
+        module="rasa.core.channels.rest", attribute="RestInput._extract_sender",
+        why="malformed REST bodies got HTTP 500 or a shared 'default' conversation",
+        make=_replace(_extract_sender),
+        tests=(f"{FUZZ}::test_malformed_requests_are_refused_with_400",),
+    ),
+    Patch(
+        name="rest-channel-name",
+        module="rasa.core.channels.rest", attribute="RestInput._extract_input_channel",
+        why="a REST client could label its conversation as another channel for staff",
+        make=_replace(_input_channel),
+        tests=("tests/e2e/test_conversations.py"
+               "::test_a_rest_client_cannot_label_its_conversation_as_another_channel",),
+    ),
+    Patch(
+        name="log-redaction",
+        module="rasa.utils.log_utils", attribute="_anonymizer",
+        why="Rasa Open Source logs message text and slot values under fixed keys, unmasked",
+        make=_replace(_redact),
+        tests=(LOGS, "tests/privacy/test_logs.py::test_no_slot_value_is_logged"),
+    ),
+    Patch(
+        name="action-error-body",
+        module="rasa.utils.endpoints", attribute="ClientResponseError.__init__",
+        why="an action-server error was logged with its body: every message and slot",
+        make=_replace(_client_response_error_init),
+        tests=(LOGS,),
+    ),
+    Patch(
+        name="payload-warnings",
+        module="rasa.utils.common", attribute="_filter_warnings",
+        why="an unreadable /intent{...} payload was quoted whole in a warning",
+        make=_quieter,
+        tests=(LOGS,),
+    ),
+)

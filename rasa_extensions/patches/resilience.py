@@ -1,9 +1,10 @@
 """What the patient meets when a server fails: a clear message, and nothing silently lost.
 
-Applied with fixes.py when the Rasa server starts (`python -m rasa_extensions run`). The two
-messages are written once, in bot/content/conversation.yaml (`try_again_shortly`, `not_saved`),
-and are sent through the turn's output channel, so every channel (REST, the website's socket.io,
-the messaging apps) delivers them. Rasa 3.6.21 as it comes, and what changes here:
+Installed with the other patches when the Rasa server starts (rasa_extensions/patches). The
+two messages are written once, in bot/content/conversation.yaml (`try_again_shortly`,
+`not_saved`), and are sent through the turn's output channel, so every channel (REST, the
+website's socket.io, the messaging apps) delivers them. Rasa 3.6.21 as it comes, and what
+changes here:
 
 Action server down or slow (`RemoteAction.run`, `MessageProcessor._run_action`)
   Rasa waits up to 5 minutes for a custom action (DEFAULT_REQUEST_TIMEOUT, not configurable),
@@ -11,8 +12,9 @@ Action server down or slow (`RemoteAction.run`, `MessageProcessor._run_action`)
   error, drops the action's events and listens: the patient got no reply at all (measured:
   an empty REST answer), and the raw text Rasa had put in the question's slot stayed there,
   never validated. Now:
-  - the call is limited to ACTION_TIMEOUT_SECONDS (default `DEFAULT_ACTION_TIMEOUT`; a value
-    that is not a positive number stops the server at start-up);
+  - the call is limited to ACTION_TIMEOUT_SECONDS (bot/settings.py, default 10 s: a turn
+    takes well under one, a storage write up to 5; a value that is not a positive number
+    stops the server at start-up);
   - a call that is refused, times out, answers with an HTTP error or with a malformed response
     stops the turn (an ActionExecutionRejection, HTTP 400, is the form's own signal and is left
     to Rasa). The conversation is put back as it was before the message: slots, the active
@@ -44,12 +46,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from rasa.core import processor as rasa_processor
 from rasa.core import tracker_store as rasa_tracker_store
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -59,11 +59,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 from bot.dialogue import say
+from bot.settings import load_settings
+from rasa_extensions.patches.core import Patch
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT_VARIABLE = "ACTION_TIMEOUT_SECONDS"
-DEFAULT_ACTION_TIMEOUT = 10.0  # seconds; a turn takes well under one, a storage write up to 5
 DB_CONNECT_TIMEOUT = 5  # seconds, PostgreSQL's connect_timeout
 ACTION_SERVER_DOWN = "try_again_shortly"  # keys of bot/content/conversation.yaml
 STORE_DOWN = "not_saved"
@@ -105,16 +105,7 @@ _failures: ContextVar[list[ActionServerUnavailable] | None] = ContextVar(
 
 def action_timeout() -> float:
     """ACTION_TIMEOUT_SECONDS, or the default; SystemExit naming the variable when invalid."""
-    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
-    if not raw:
-        return DEFAULT_ACTION_TIMEOUT
-    try:
-        timeout = float(raw)
-    except ValueError:
-        timeout = 0.0
-    if not 0 < timeout < 3600:
-        raise SystemExit(f"error: {TIMEOUT_VARIABLE}={raw!r} is not a number of seconds")
-    return timeout
+    return load_settings().action_timeout
 
 
 def _guard_remote_run(original: Callable[..., Any], timeout: float) -> Callable[..., Any]:
@@ -229,8 +220,8 @@ def _with_pool_checks(original: Callable[..., dict[str, Any]]) -> Callable[..., 
     return create_engine_kwargs
 
 
-def apply() -> None:
-    """Install the handling above (once), after checking both messages exist."""
+def _checked_messages() -> None:
+    """Refuse to start when either message of this module is missing from the content."""
     for key in (ACTION_SERVER_DOWN, STORE_DOWN):
         try:
             text = say(key)
@@ -238,18 +229,67 @@ def apply() -> None:
             text = ""
         if not isinstance(text, str) or not text.strip():
             raise RuntimeError(f"bot/content/conversation.yaml: '{key}' is missing or empty")
-    if getattr(RemoteAction.run, "_resilient", False):
-        return
-    RemoteAction.run = _guard_remote_run(RemoteAction.run, action_timeout())
-    rasa_processor.MessageProcessor._run_action = _guard_run_action(
-        rasa_processor.MessageProcessor._run_action
-    )
-    rasa_processor.MessageProcessor.handle_message = _guard_handle_message(
-        rasa_processor.MessageProcessor.handle_message
-    )
-    rasa_tracker_store.FailSafeTrackerStore.retrieve = _retrieve
-    rasa_tracker_store.FailSafeTrackerStore.save = _save
-    rasa_tracker_store.create_engine_kwargs = _with_pool_checks(
-        rasa_tracker_store.create_engine_kwargs
-    )
-    RemoteAction.run._resilient = True  # type: ignore[attr-defined]
+
+
+def _with_messages(guard: Callable[..., Any]) -> Callable[..., Any]:
+    def make(original: Any) -> Any:
+        _checked_messages()
+        return guard(original)
+
+    return make
+
+
+def _replace(replacement: Callable[..., Any]) -> Callable[[Any], Any]:
+    return lambda original: replacement
+
+
+ACTIONS_TESTS = "tests/faults/test_action_server.py"
+STORE_TEST = ("tests/faults/test_restart_and_database.py"
+              "::test_database_down_mid_screening_drops_nothing_silently")
+PATCHES = (
+    Patch(
+        name="action-timeout",
+        module="rasa.core.actions.action", attribute="RemoteAction.run",
+        why="Rasa waited 5 minutes for an action; a failed call now stops the turn",
+        make=lambda original: _guard_remote_run(original, action_timeout()),
+        tests=(f"{ACTIONS_TESTS}::test_slow_action_server_gets_the_same_message_after_the_timeout",
+               f"{ACTIONS_TESTS}::test_an_action_server_error_stops_the_turn_after_one_call"),
+    ),
+    Patch(
+        name="action-failure-turn",
+        module="rasa.core.processor", attribute="MessageProcessor._run_action",
+        why="a failed action left the patient without a reply and raw text in a slot",
+        make=_with_messages(_guard_run_action),
+        tests=(f"{ACTIONS_TESTS}::test_action_server_down_mid_screening_keeps_the_question_"
+               "and_the_answers",
+               f"{ACTIONS_TESTS}::test_the_first_message_while_the_action_server_is_down"),
+    ),
+    Patch(
+        name="store-failure-reply",
+        module="rasa.core.processor", attribute="MessageProcessor.handle_message",
+        why="a turn that could not be saved must say so instead of answering as if saved",
+        make=_with_messages(_guard_handle_message),
+        tests=(STORE_TEST,),
+    ),
+    Patch(
+        name="store-read-fails-loudly",
+        module="rasa.core.tracker_store", attribute="FailSafeTrackerStore.retrieve",
+        why="a failed read became a new, empty conversation: the patient greeted as a stranger",
+        make=_replace(_retrieve),
+        tests=(STORE_TEST,),
+    ),
+    Patch(
+        name="store-write-fails-loudly",
+        module="rasa.core.tracker_store", attribute="FailSafeTrackerStore.save",
+        why="a failed write was kept in memory only and lost when the database came back",
+        make=_replace(_save),
+        tests=(STORE_TEST,),
+    ),
+    Patch(
+        name="database-pool-checks",
+        module="rasa.core.tracker_store", attribute="create_engine_kwargs",
+        why="pooled connections died with a database restart; an unanswering host hung Rasa",
+        make=_with_pool_checks,
+        tests=(STORE_TEST,),
+    ),
+)
