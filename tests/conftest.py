@@ -59,6 +59,18 @@ def _throwaway_database(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def shared_servers(tmp_path_factory):
+    """One Rasa, action and web server for every suite that needs the default set-up
+    (tests/e2e, tests/fuzz, tests/privacy/test_logs.py): each start costs 30-90 s of the
+    full run. Suites that need other settings start their own. LOG_LEVEL=INFO is the default;
+    set here so a developer's environment cannot lower it under the log tests."""
+    from devkit.servers import running_servers
+
+    with running_servers(tmp_path_factory.mktemp("shared-servers"), {"LOG_LEVEL": "INFO"}) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()
 

@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 
 from devkit.rest_patient import RestPatient
-from devkit.servers import Servers, running_servers
+from devkit.servers import Servers
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory) -> Servers:
-    with running_servers(tmp_path_factory.mktemp("e2e-data")) as running:
-        yield running
+def servers(shared_servers) -> Servers:
+    return shared_servers
 
 
 @pytest.fixture

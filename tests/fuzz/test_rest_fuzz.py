@@ -32,7 +32,7 @@ from bot.dialogue import content
 from bot.values import MAX_MESSAGE_CHARS
 from devkit.patients import PATIENT_A, PATIENT_B, A, B
 from devkit.rest_patient import RestPatient
-from devkit.servers import Servers, rest_headers, rest_id, running_servers
+from devkit.servers import Servers, rest_headers, rest_id
 from tests.e2e.conftest import stored_slots as stored_conversation_slots
 from tests.fuzz.strategies import (
     forged_payload,
@@ -62,9 +62,8 @@ def fuzz(examples: int) -> Callable:
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory) -> Servers:
-    with running_servers(tmp_path_factory.mktemp("fuzz-data")) as running:
-        yield running
+def servers(shared_servers) -> Servers:
+    yield shared_servers
     print(f"\nfuzz: {COUNT['hostile']} hostile and {COUNT['scripted']} scripted messages sent")
 
 

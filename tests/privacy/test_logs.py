@@ -18,7 +18,7 @@ import requests
 from bot.catalog import load_catalog
 from devkit.patients import PATIENT_A, A, B
 from devkit.rest_patient import RestPatient
-from devkit.servers import Servers, rest_headers, running_servers
+from devkit.servers import Servers, rest_headers
 from tests.e2e.conftest import stored_slots
 
 NAME = "Zebulon Quartermaine"
@@ -35,11 +35,8 @@ SECRETS = ["Zebulon", "Quartermaine", "myxofibrosarcoma in my thigh", "thigh", "
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory) -> Servers:
-    # LOG_LEVEL=INFO is the default (bot/settings.py, Rasa); set here so a developer's
-    # environment cannot lower it under the test.
-    with running_servers(tmp_path_factory.mktemp("privacy-data"), {"LOG_LEVEL": "INFO"}) as s:
-        yield s
+def servers(shared_servers) -> Servers:
+    return shared_servers  # LOG_LEVEL=INFO, as by default (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
