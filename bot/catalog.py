@@ -16,13 +16,12 @@ import yaml
 
 from bot import rules
 from bot.parsing import PARSERS
-from bot.values import UNKNOWN
+from bot.values import AUDIENCES, UNKNOWN
 
 CONTENT_DIR = Path(__file__).parent / "content"
 FACTS_FILE = CONTENT_DIR / "facts.yaml"
 
 FACT_TYPES = ("bool", "int", "choice")
-AUDIENCES = ("self", "child", "other")
 
 
 class CatalogError(ValueError):
