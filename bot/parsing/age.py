@@ -161,6 +161,11 @@ def _unit_age(number: float, rest: list[str]) -> int | None:
     return int(number * unit)
 
 
+def _not_now() -> tuple[str, ...]:
+    """Words right after an age that make it past ("10岁时") or approximate ("52岁左右")."""
+    return tuple(_age_regexes()["past_after"]) + tuple(vocab()["age"].get("approximate") or ())
+
+
 def _zh_unit_age(number: float, rest: str) -> int | None:
     """An age from "52岁", "18个月", "五十二了"; None when followed by 时 ("when") and the
     like, or by another word ("五十多": about fifty)."""
@@ -170,7 +175,8 @@ def _zh_unit_age(number: float, rest: str) -> int | None:
     for units, unit in ((r["year_units"], 1.0), (r["month_units"], 1 / 12), (r["week_units"], 0)):
         for u in units:
             if rest.startswith(u):
-                return None if rest[len(u) :].startswith(r["past_after"]) else int(number * unit)
+                after = rest[len(u) :]
+                return None if after.startswith(_not_now()) else int(number * unit)
     return None
 
 
@@ -196,10 +202,14 @@ def _old_ages(digits: str) -> set[int | None]:
     """Ages written as "52 years old", "52yo", "52岁", unless said of the past."""
     r = _age_regexes()
     ages: set[int | None] = set()
+    zh_past = tuple(vocab()["age"].get("zh_past_before") or ())
     for m in r["old"].finditer(digits):
         after = digits[m.end() :].lstrip()
-        if r["past_before"] & set(_preceding(digits, m.start(), 3)) or after.startswith(
-            r["past_after"]
+        before = _preceding(digits, m.start(), 3)
+        if (
+            r["past_before"] & set(before)
+            or after.startswith(_not_now())
+            or (before and zh_past and before[-1].endswith(zh_past))
         ):
             continue
         ages.add(int(float(m[1])))
@@ -267,7 +277,7 @@ def nominal_ages(digits: str) -> tuple[set[int | None], str]:
     return ages, _nominal_regex().sub(actual, digits)
 
 
-_ZH_TWO_DIGIT_YEAR = re.compile(r"(?<![\d.])(\d{2})\s*年\s*(?:出生|生)")
+_ZH_TWO_DIGIT_YEAR = re.compile(r"(?<![\d.])(\d{2})\s*年\s*(?:出生|生|的\s*$)")
 
 
 def _two_digit_birth_years(clean: str, today: date) -> set[int | None]:

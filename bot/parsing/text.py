@@ -33,8 +33,11 @@ _CONTENT = Path(__file__).parent.parent / "content"
 _MAX_CHARS = 2000
 
 LATIN = "A-Za-z0-9\u00c0-\u024f"
-WORD_START = rf"(?<![{LATIN}'])"
-WORD_END = rf"(?![{LATIN}'])"
+CJK = "\u3400-\u9fff"
+#: Word boundaries on Latin letters and digits; a Chinese character is a boundary of its own
+#: ("差不多80": 差不多 is a whole phrase though a digit follows).
+WORD_START = rf"(?:(?<![{LATIN}'])|(?=[{CJK}]))"
+WORD_END = rf"(?:(?![{LATIN}'])|(?<=[{CJK}]))"
 PUNCT = frozenset(",.;:!?")
 
 # ---------------------------------------------------------------------------------------------
@@ -353,7 +356,8 @@ def _spell_numbers(low: str) -> str:
         else:
             out.append(tokens[i])
             i += 1
-    s = _zh_numeral().sub(lambda m: f" {_zh_number(m.group())} ", " ".join(out))
+    s = re.sub(rf"百分之({_zh_numeral().pattern})", r"\1 %", " ".join(out))
+    s = _zh_numeral().sub(lambda m: f" {_zh_number(m.group())} ", s)
     return " ".join(_CJK_DIGIT.sub(" ", s).split())
 
 
