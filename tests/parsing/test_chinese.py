@@ -29,7 +29,7 @@ YES_NO = [
         ("并没有", False), ("一次也没有", False), ("不对", False),
         ("不知道", U), ("不清楚", U), ("记不清", U), ("记不清了", U), ("说不准", U),
         ("不太清楚", U), ("不确定", U), ("忘了", U), ("可能有", U), ("好像有", U),
-        ("没有，不太确定", U), ("不好说", U), ("不想说", U),
+        ("没有，不太确定", U), ("不是很清楚", U), ("没注意", U), ("不好说", U), ("不想说", U),
         # Traditional characters
         ("沒有", False), ("從來沒有", False), ("沒用過", False), ("是的，有過", True),
         ("不記得", U), ("說不準", U), ("對", True), ("記不清楚", U),
@@ -244,6 +244,8 @@ EXTRACTS = [
     ("没用过阿霉素，用过吉西他滨",
      {"prior_anthracycline": False, "prior_gemcitabine": True, "prior_systemic_therapy": True}),
     ("阿霉素没用过", {"prior_anthracycline": False}),
+    ("不久前用过阿霉素", {"prior_anthracycline": True, "prior_systemic_therapy": True}),
+    ("不是平滑肌肉瘤，是脂肪肉瘤", {"diagnosis": "liposarcoma"}),
     ("虚岁53，平滑肌肉瘤", {"age": 52, "diagnosis": "leiomyosarcoma"}),
     ("虚岁19，骨肉瘤", {"diagnosis": "osteosarcoma"}),
     ("1973年出生，骨肉瘤", {"age": 53, "diagnosis": "osteosarcoma"}),
