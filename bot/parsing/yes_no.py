@@ -1,4 +1,8 @@
-"""Yes / no answers: "yes", "no", "I have", "he hasn't", and hedges read as not sure."""
+"""Yes / no answers: "yes", "no", "I have", "he hasn't", and hedges read as not sure.
+
+Chinese answers yes by echoing the verb (截肢了, 参加过): a short all-Chinese answer with 过
+or a final 了 and no negator is a yes when no yes/no word was found.
+"""
 
 from __future__ import annotations
 
@@ -50,4 +54,21 @@ def parse_yes_no(text: str, today: date | None = None) -> bool | str | None:
     if is_unknown(t):
         return UNKNOWN
     found = _polarities(t.low) or _polarities(re.sub(r"([a-z])\1+", r"\1", t.low))
+    if not found and _zh_done(t.low):
+        return True
     return found.pop() if len(found) == 1 else None
+
+
+#: A short Chinese answer of this many characters at most may echo the question's verb.
+_ZH_ECHO_CHARS = 8
+
+
+def _zh_done(low: str) -> bool:
+    """A short Chinese answer echoing the question's verb as done, not negated: 截肢了,
+    参加过 (Chinese answers yes by repeating the verb)."""
+    yn = vocab()["yes_no"]
+    core = "".join(ch for ch in low if not ch.isspace() and ch not in ",.;:!?")
+    if not core or len(core) > _ZH_ECHO_CHARS or not all("\u3400" <= ch <= "\u9fff" for ch in core):
+        return False
+    done = core.endswith(tuple(yn.get("zh_done") or ())) or "过" in core
+    return done and not any(neg in core for neg in yn.get("zh_negators") or ())

@@ -50,6 +50,14 @@ ANTHRACYCLINE = [
     ("prior_gemcitabine", "用过健择", True),
     ("heart_condition", "没有", False),
     ("hiv", "沒有", False),
+    ("amputation", "截肢了", True),
+    ("amputation", "没有截肢", False),
+    ("in_other_trial", "参加过", True),
+    ("in_other_trial", "没参加过", False),
+    ("current_cancer_treatment", "正在化疗", True),
+    ("current_cancer_treatment", "现在没有治疗", False),
+    ("brain_metastases", "有脑转移", True),
+    ("brain_metastases", "没有脑转移", False),
     ("pregnant_or_breastfeeding", "不是", False),
 ]
 
@@ -190,6 +198,15 @@ RECENT = [
     ("recent_serious_infection", "不记得", U),
     ("recent_steroids_or_immunosuppressants", "昨天吃了泼尼松", True),
     ("recent_steroids_or_immunosuppressants", "沒有", False),
+    ("recent_steroids_or_immunosuppressants", "最近在吃泼尼松", True),
+    ("recent_steroids_or_immunosuppressants", "上个月吃过激素", False),
+    ("recent_cardiovascular_event", "半年前心梗", U),
+    ("recent_cardiovascular_event", "十年前心梗过", False),
+    ("recent_major_surgery", "两个星期前做了手术", True),
+    ("recent_major_surgery", "一年前做过手术", False),
+    ("recent_live_vaccine", "打了新冠疫苗", False),
+    ("recent_immunomodulator_or_tcm", "十天前吃过中成药", True),
+    ("recent_immunomodulator_or_tcm", "兩週前打過胸腺肽", U),
 ]
 
 TABLE = (
