@@ -215,6 +215,22 @@ TABLE = (
 )
 
 
+#: The yes / no / not sure / prefer not to say buttons in Chinese (glossary reviewer note).
+BUTTONS = [("是", True), ("否", False), ("不确定", U), ("不想回答", U)]
+
+
+@pytest.mark.parametrize("label,value", BUTTONS)
+def test_chinese_yes_no_buttons(label, value):
+    assert PARSERS["yes_no"](CATALOG["hiv"], label, TODAY) == value
+
+
+@pytest.mark.parametrize("parser", sorted(PARSERS))
+@pytest.mark.parametrize("label", ["不确定", "不想回答", "不確定"])
+def test_chinese_not_sure_buttons_read_as_unknown_by_every_parser(parser, label):
+    fact = next(f for f in CATALOG if f.parser == parser)
+    assert PARSERS[parser](fact, label, TODAY) == U
+
+
 def test_the_table_is_large():
     assert len(TABLE) >= 200
 
