@@ -289,6 +289,11 @@ EXTRACTS = [
     ("医生建议用K药", {}),
     ("用过K药，没效果", {"prior_checkpoint_inhibitor": True, "prior_systemic_therapy": True}),
     ("我今年52岁左右，骨肉瘤", {"diagnosis": "osteosarcoma"}),
+    (
+        "我女儿今年十岁，骨肉瘤，两肺都有转移，化疗做过，没用过吉西他滨",
+        {"age": 10, "diagnosis": "osteosarcoma", "lung_metastases": True, "metastatic": True,
+         "prior_systemic_therapy": True, "prior_gemcitabine": False},
+    ),
     ("我想知道能不能用K药", {}),
     ("未分化多形性肉瘤；已经转移了。", {"diagnosis": "ups", "metastatic": True}),
     ("平滑肌肉瘤、肺转移", {"diagnosis": "leiomyosarcoma", "lung_metastases": True,
