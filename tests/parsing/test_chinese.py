@@ -51,6 +51,10 @@ ANTHRACYCLINE = [
     ("heart_condition", "没有", False),
     ("hiv", "沒有", False),
     ("amputation", "截肢了", True),
+    ("pregnant_or_breastfeeding", "我是男的", None),
+    ("antibody_allergy", "我对青霉素过敏", None),
+    ("hiv", "应该用过", U),
+    ("hiv", "好像没有", U),
     ("amputation", "没有截肢", False),
     ("in_other_trial", "参加过", True),
     ("in_other_trial", "没参加过", False),
@@ -143,6 +147,9 @@ SURGERY = [
     ]
 ] + [
     ("unresectable", "医生说手术能全部切掉", "removable"),
+    ("unresectable", "只能切一部分", "not_removable"),
+    ("unresectable", "医生说不能完全切除", "not_removable"),
+    ("unresectable", "医生说要先化疗再看能不能手术", "not_discussed"),
     ("unresectable", "医生说手术不能全部切掉", "not_removable"),
     ("lung_nodules_resectable", "医生说肺里的病灶能切掉", "removable"),
     ("lung_nodules_resectable", "医生说肺里的病灶切不掉", "not_removable"),
