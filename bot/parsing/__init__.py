@@ -19,10 +19,13 @@ Modules, from the bottom up (each imports only those above it):
   recent fall back on yes_no)
 - extract: several facts from one message
 
-Languages: English, with the Chinese words the vocabulary already lists (drug and diagnosis
-names, 岁, Chinese numerals). Chinese parsing (issue 13) lands here: words in the vocabulary,
-and rules that differ by language (Chinese numerals, 虚岁, negation such as 没用过) in the module
-of their kind of answer, or in a `zh` module those modules call; the public API stays as is.
+Languages: every parser reads English and Chinese, whatever the chat's language (no
+language argument). text.py writes Traditional characters as Simplified (opencc), full-width
+digits as ASCII (NFKC) and Chinese numerals as digits (cn2an); the Chinese phrases are
+vocabulary, in content/vocabulary.yaml and content/zh/vocabulary.yaml (added to the English
+lists); the Chinese button labels of content/zh/facts.yaml parse like the English ones. Rules
+that differ by language live in the module of their kind of answer: a comma before Chinese
+text ends a clause (clauses), 虚岁 and 73年生的 (age). Tests: tests/parsing/test_chinese.py.
 
 No module here imports bot.catalog at run time: the catalog imports this package to check
 parser names, so the import would be a cycle.

@@ -1,15 +1,21 @@
 """Ages: "45", "I'm 45", "forty-five", "my son is 12", "18 months", a date of birth, a birth year.
 
 `stated_ages` is shared with bot/parsing/extract.py, which reads ages only from clear phrasings.
-Chinese ages (52岁, 今年五十二, 虚岁, issue 13) go here, beside the 岁 / 个月 handling already here.
+Chinese: 52岁, 五十二岁, 今年五十二(了), 1973年出生, 73年生的, ５２岁 (the digit form has
+Chinese numerals and full-width digits as digits). 虚岁 (nominal age) is handled like an
+ambiguous English answer: see `nominal_ages`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from bot.parsing.phrases import alternation, as_words, is_unknown, phrase_regex
 from bot.parsing.text import LATIN, NUMBER, WORD_START, Text, text_forms, vocab, words
@@ -155,13 +161,22 @@ def _unit_age(number: float, rest: list[str]) -> int | None:
     return int(number * unit)
 
 
+def _not_now() -> tuple[str, ...]:
+    """Words right after an age that make it past ("10岁时") or approximate ("52岁左右")."""
+    return tuple(_age_regexes()["past_after"]) + tuple(vocab()["age"].get("approximate") or ())
+
+
 def _zh_unit_age(number: float, rest: str) -> int | None:
-    """An age from "52岁", "18个月"; None when followed by 时 ("when") and the like."""
+    """An age from "52岁", "18个月", "五十二了"; None when followed by 时 ("when") and the
+    like, or by another word ("五十多": about fifty)."""
     r = _age_regexes()
+    if rest.startswith(tuple(vocab()["age"].get("zh_follow") or ())):
+        return int(number)
     for units, unit in ((r["year_units"], 1.0), (r["month_units"], 1 / 12), (r["week_units"], 0)):
         for u in units:
             if rest.startswith(u):
-                return None if rest[len(u) :].startswith(r["past_after"]) else int(number * unit)
+                after = rest[len(u) :]
+                return None if after.startswith(_not_now()) else int(number * unit)
     return None
 
 
@@ -187,10 +202,14 @@ def _old_ages(digits: str) -> set[int | None]:
     """Ages written as "52 years old", "52yo", "52岁", unless said of the past."""
     r = _age_regexes()
     ages: set[int | None] = set()
+    zh_past = tuple(vocab()["age"].get("zh_past_before") or ())
     for m in r["old"].finditer(digits):
         after = digits[m.end() :].lstrip()
-        if r["past_before"] & set(_preceding(digits, m.start(), 3)) or after.startswith(
-            r["past_after"]
+        before = _preceding(digits, m.start(), 3)
+        if (
+            r["past_before"] & set(before)
+            or after.startswith(_not_now())
+            or (before and zh_past and before[-1].endswith(zh_past))
         ):
             continue
         ages.add(int(float(m[1])))
@@ -200,12 +219,84 @@ def _old_ages(digits: str) -> set[int | None]:
 _NEGATIVE = re.compile(r"(?<![\w.\-\u2212])[-\u2212]\d")
 
 
+_CONTENT = Path(__file__).parent.parent / "content"
+_BOUNDS = {"gte": 0, "lt": 0, "gt": 1, "lte": 1}
+
+
+def _age_rules(node: Any) -> Iterator[dict[str, Any]]:
+    """Every rule about age in a content tree ({fact: age, gte: 18, ...})."""
+    if isinstance(node, dict):
+        if node.get("fact") == "age":
+            yield node
+        for value in node.values():
+            yield from _age_rules(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _age_rules(item)
+
+
+@lru_cache(maxsize=1)
+def age_boundaries() -> frozenset[int]:
+    """Each age t at which some question or criterion changes (age >= t differs from t - 1),
+    from facts.yaml and the shipped trial files."""
+    out: set[int] = set()
+    for path in [_CONTENT / "facts.yaml", *sorted((_CONTENT / "trials").glob("*.yaml"))]:
+        for rule in _age_rules(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            out |= {int(rule[k]) + shift for k, shift in _BOUNDS.items() if k in rule}
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _nominal_regex() -> re.Pattern[str]:
+    """"虚岁53", "虚岁是五十三岁", "53岁(虚岁)" in the digit form."""
+    a = _age_regexes()
+    nominal = alternation(vocab()["age"]["nominal"])
+    units = alternation(sorted(a["year_units"]))
+    return re.compile(
+        rf"(?:{nominal})\s*(?:是\s*)?(\d{{1,3}})(?![\d.])(?:\s*(?:{units}))?"
+        rf"|(?<![\d.])(\d{{1,3}})\s*(?:(?:{units})\s*)?(?:{nominal})"
+    )
+
+
+def nominal_ages(digits: str) -> tuple[set[int | None], str]:
+    """Ages from 虚岁 (nominal age), and the digit form with those stated ages blanked out.
+
+    A nominal age N is one or two more than the actual age (one at birth, one more each
+    lunar new year), so the actual age is N-2 or N-1. As with an ambiguous English answer,
+    N-1 is recorded only when the two readings fall on the same side of every age boundary
+    (`age_boundaries`); otherwise both are returned, so no single age is taken: the question
+    is asked again, and a free message sets no age.
+    """
+    ages: set[int | None] = set()
+
+    def actual(m: re.Match[str]) -> str:
+        n = int(m[1] or m[2])
+        ages.update({n - 1} if (n - 1) not in age_boundaries() else {n - 2, n - 1})
+        return " " * len(m.group())
+
+    return ages, _nominal_regex().sub(actual, digits)
+
+
+_ZH_TWO_DIGIT_YEAR = re.compile(r"(?<![\d.])(\d{2})\s*年\s*(?:出生|生|的\s*$)")
+
+
+def _two_digit_birth_years(clean: str, today: date) -> set[int | None]:
+    """"73年生的": the latest year ending so that is not in the future."""
+    ages: set[int | None] = set()
+    for m in _ZH_TWO_DIGIT_YEAR.finditer(clean):
+        year = 2000 + int(m[1])
+        ages.add(_birth_age(year if year <= today.year else year - 100, None, None, today))
+    return ages
+
+
 def stated_ages(t: Text, today: date, need_born: bool) -> set[int | None]:
     """Every age the text states clearly; None in the set marks an unreadable date or a
     negative number (the word form drops minus signs, so "-5" would otherwise read as 5)."""
     if _NEGATIVE.search(t.clean):
         return {None}
-    return _birth_ages(t.clean, today, need_born) | _lead_ages(t.digits) | _old_ages(t.digits)
+    nominal, digits = nominal_ages(t.digits)
+    born = _birth_ages(t.clean, today, need_born) | _two_digit_birth_years(t.clean, today)
+    return nominal | born | _lead_ages(digits) | _old_ages(digits)
 
 
 def valid_age(ages: set[int | None]) -> int | None:
@@ -224,6 +315,8 @@ def _plain_age(t: Text) -> int | None:
         return None
     m = numbers[0]
     first = (t.digits[m.end() :].split() or [""])[0]
+    if "\u3400" <= first[:1] <= "\u9fff":  # 岁, 个月; 岁时 (then), 多岁 (about) are None
+        return _zh_unit_age(float(m.group()), first)
     unit = 1 / 12 if first in r["month_units"] else (0 if first in r["week_units"] else 1)
     return int(float(m.group()) * unit)
 

@@ -2,8 +2,9 @@
 
 "never had gemcitabine" is a no, "will I get Keytruda?" says nothing, "gemcitabine didn't work"
 is a yes: the message is cut into clauses and each phrase is read with its clause's negators,
-hedges and treatment words (vocabulary `extract`). Chinese negation (没用过, issue 13) belongs
-here, as vocabulary and, where word order differs, a language-specific rule in this module.
+hedges and treatment words (vocabulary `extract`). Chinese: a comma (，、 read as ",") before
+Chinese text always ends a clause ("没用过阿霉素，用过吉西他滨"); Chinese negators come before
+the phrase as in English (没用过阿霉素), or before the exposure word after it (阿霉素没用过).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Any
 from bot.parsing.phrases import Hit, alternation, as_words, compile_phrases
 from bot.parsing.text import WORD_END, WORD_START, Text, vocab
 
+#: A comma before Chinese text: Chinese lists facts with commas, each its own clause.
+_ZH_COMMA = r"(?<!\S),(?=\s*[\u3400-\u9fff])"
+
 
 @lru_cache(maxsize=1)
 def _context() -> dict[str, re.Pattern[str]]:
@@ -25,7 +29,8 @@ def _context() -> dict[str, re.Pattern[str]]:
     joiners = alternation(as_words(x["clause_joiners"]))
     subjects = alternation(as_words(x["clause_starts"]))
     breaks = (
-        rf"(?<!\S)[.;!?](?!\S)|{WORD_START}(?:{alternation(as_words(x['clause_breaks']))}){WORD_END}"
+        rf"(?<!\S)[.;!?](?!\S)|{_ZH_COMMA}"
+        rf"|{WORD_START}(?:{alternation(as_words(x['clause_breaks']))}){WORD_END}"
         rf"|{WORD_START}(?:{joiners})\s+(?=(?:{subjects}){WORD_END})"
     )
     return {

@@ -3,9 +3,10 @@
 A message is cleaned once (markup, control characters, odd quotes and over-long input removed)
 and prepared in a few forms (`Text`); spelled-out numbers, English or Chinese, become digits.
 The word patterns shared by all modules (`WORD_START`, `WORD_END`, `PUNCT`) live here.
-Language-specific pieces: NFKC folds full-width characters and Chinese numerals are read here
-today; a conversion of Traditional characters (issue 13) belongs here too, in `_prepare`, so
-every parser sees one normalised text.
+Chinese: NFKC folds full-width characters (５２ -> 52, ，-> ,), Traditional characters become
+Simplified (opencc, in `_clean`, so every parser and vocabulary phrase sees one script), and
+Chinese numerals become digits (cn2an) in the digit form, and in the clean form before 年 / 月 /
+日 / 号 (一九七三年 -> 1973年), where dates are read.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import cn2an
+import opencc
 import yaml
+
+from bot import i18n
 
 _CONTENT = Path(__file__).parent.parent / "content"
 
@@ -27,8 +33,11 @@ _CONTENT = Path(__file__).parent.parent / "content"
 _MAX_CHARS = 2000
 
 LATIN = "A-Za-z0-9\u00c0-\u024f"
-WORD_START = rf"(?<![{LATIN}'])"
-WORD_END = rf"(?![{LATIN}'])"
+CJK = "\u3400-\u9fff"
+#: Word boundaries on Latin letters and digits; a Chinese character is a boundary of its own
+#: ("差不多80": 差不多 is a whole phrase though a digit follows).
+WORD_START = rf"(?:(?<![{LATIN}'])|(?=[{CJK}]))"
+WORD_END = rf"(?:(?![{LATIN}'])|(?<=[{CJK}]))"
 PUNCT = frozenset(",.;:!?")
 
 # ---------------------------------------------------------------------------------------------
@@ -48,24 +57,58 @@ def _check_strings(node: Any, path: str = "vocabulary") -> None:
                 raise ValueError(f"{path}[{i}] must be a quoted string, got {item!r}")
 
 
+def _merge_vocabulary(base: Any, extra: Any) -> Any:
+    """`extra`'s words added to `base`'s: mappings merged by key, lists extended."""
+    if isinstance(base, Mapping) and isinstance(extra, Mapping):
+        return {k: _merge_vocabulary(base.get(k), extra.get(k)) for k in {**base, **extra}}
+    if isinstance(base, list) and isinstance(extra, list):
+        return base + [item for item in extra if item not in base]
+    return base if extra is None else extra
+
+
+def _add_drug_names(data: dict[str, Any], names: Mapping[str, list[str]]) -> None:
+    """A translation's drug names, added to the entry whose first name is the key."""
+    entries = {e["names"][0]: e for e in data["drugs"]["entries"] if e.get("names")}
+    for first, extra in names.items():
+        if first not in entries:
+            raise ValueError(f"vocabulary drug_names: no drug entry named {first!r}")
+        entries[first]["names"] = entries[first]["names"] + list(extra)
+
+
 @lru_cache(maxsize=1)
 def vocab() -> dict[str, Any]:
-    """The vocabulary, read once."""
+    """The vocabulary, read once: the English file with every translation's words added.
+
+    Parsers are language-agnostic (a patient may type either language whatever was chosen),
+    so content/<language>/vocabulary.yaml only adds phrases; `drug_names` adds names to the
+    drug entry named by its first English name.
+    """
     with open(_CONTENT / "vocabulary.yaml", encoding="utf-8") as f:
         data = yaml.safe_load(f)
+    for language in i18n.LANGUAGES:
+        path = _CONTENT / language / "vocabulary.yaml"
+        if language == i18n.DEFAULT_LANGUAGE or not path.exists():
+            continue
+        with open(path, encoding="utf-8") as f:
+            extra = yaml.safe_load(f) or {}
+        _check_strings(extra, f"{language}/vocabulary")
+        drug_names = extra.pop("drug_names", None) or {}
+        data = _merge_vocabulary(data, extra)
+        _add_drug_names(data, drug_names)
     _check_strings(data)
     return data
 
 
 @lru_cache(maxsize=1)
 def button_labels() -> dict[str, dict[str, Any]]:
-    """Button label -> value for each choice parser, so the button texts always round-trip."""
-    with open(_CONTENT / "facts.yaml", encoding="utf-8") as f:
-        facts = yaml.safe_load(f)["facts"]
+    """Button label -> value for each choice parser, in every language, so a tapped button
+    always round-trips (a tap sends the label)."""
     out: dict[str, dict[str, Any]] = {}
-    for fact in facts:
-        for entry in (fact.get("values") or []) + (fact.get("proxy_values") or []):
-            out.setdefault(fact["parser"], {})[_label_key(entry["label"])] = entry["value"]
+    for language in i18n.LANGUAGES:
+        for fact in i18n.load("bot/content/facts.yaml", language)["facts"]:
+            for entry in (fact.get("values") or []) + (fact.get("proxy_values") or []):
+                labels = out.setdefault(fact["parser"], {})
+                labels.setdefault(_label_key(entry["label"]), entry["value"])
     return out
 
 
@@ -119,11 +162,25 @@ class Text:
 _PAYLOAD = re.compile(r"\s*/[^\s{@]*(?:@[\d.]*)?\s*(?:\{|$)")
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> opencc.OpenCC:
+    """Traditional -> Simplified Chinese (families in Hong Kong and Taiwan write too)."""
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """The text with Traditional Chinese characters written in Simplified ones."""
+    return _to_simplified().convert(text) if _CJK.search(text) else text
+
+
 def _clean(text: object) -> str:
-    """Plain text: no markup, control characters or odd quotes; single spaces."""
+    """Plain text: no markup, control characters or odd quotes; single spaces; Simplified."""
     if not isinstance(text, str) or _PAYLOAD.match(text):
         return ""
-    s = unicodedata.normalize("NFKC", text[:_MAX_CHARS])
+    s = simplified(unicodedata.normalize("NFKC", text[:_MAX_CHARS]))
     s = html.unescape(_TAGS.sub(" ", _SCRIPTS.sub(" ", s)))
     s = _NEWLINES.sub(" . ", _CONTROL.sub(" ", _ANSI.sub(" ", s))).translate(_QUOTES)
     return " ".join(s.split())
@@ -149,7 +206,7 @@ def cased_words(phrase: str) -> str:
 @lru_cache(maxsize=512)
 def _prepare(text: str) -> Text:
     """All forms of one message, computed once (parsers often see the same text twice)."""
-    clean = _clean(text)
+    clean = _zh_date_numbers(_clean(text))
     cased = _word_form(clean)
     low = cased.lower()
     if len(low) != len(cased):  # rare characters change length when lower-cased
@@ -254,7 +311,15 @@ def _zh_numeral() -> re.Pattern[str]:
 
 
 def _zh_number(run: str) -> int:
-    """四十五 -> 45, 十二 -> 12, 一百零五 -> 105, 一九八零 -> 1980."""
+    """四十五 -> 45, 十二 -> 12, 一百零五 -> 105, 一九八零 -> 1980 (cn2an; the vocabulary's
+    digit table when cn2an cannot read the run)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = cn2an.cn2an(run, "smart")
+        return int(value)
+    except (ValueError, KeyError, TypeError):
+        pass
     n = vocab()["numbers"]
     digits, mults = n["zh_digits"], n["zh_multipliers"]
     if not any(ch in mults for ch in run):
@@ -269,6 +334,17 @@ def _zh_number(run: str) -> int:
     return total + current
 
 
+def _zh_date_numbers(clean: str) -> str:
+    """Chinese numerals before 年 / 月 / 日 / 号 as digits (一九七三年五月 -> 1973年5月)."""
+    if not _CJK.search(clean):
+        return clean
+    return re.sub(
+        rf"(?:{_zh_numeral().pattern})(?=\s*[年月日号])",
+        lambda m: str(_zh_number(m.group())),
+        clean,
+    )
+
+
 def _spell_numbers(low: str) -> str:
     """Word form with spelled-out numbers as digits ("forty five" -> "45", "四十五" -> "45")."""
     tokens, out, i = low.split(" "), [], 0
@@ -280,7 +356,8 @@ def _spell_numbers(low: str) -> str:
         else:
             out.append(tokens[i])
             i += 1
-    s = _zh_numeral().sub(lambda m: f" {_zh_number(m.group())} ", " ".join(out))
+    s = re.sub(rf"百分之({_zh_numeral().pattern})", r"\1 %", " ".join(out))
+    s = _zh_numeral().sub(lambda m: f" {_zh_number(m.group())} ", s)
     return " ".join(_CJK_DIGIT.sub(" ", s).split())
 
 

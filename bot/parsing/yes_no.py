@@ -1,4 +1,9 @@
-"""Yes / no answers: "yes", "no", "I have", "he hasn't", and hedges read as not sure."""
+"""Yes / no answers: "yes", "no", "I have", "he hasn't", and hedges read as not sure.
+
+Chinese answers yes by echoing the verb (截肢了, 参加过): a short all-Chinese answer ending in
+过 or 了 and with no negator is a yes when no yes/no word was found. 是 and 对 are a yes only
+ending a clause: "我是男的" and "我对青霉素过敏" say no yes.
+"""
 
 from __future__ import annotations
 
@@ -29,12 +34,22 @@ def _yes_no() -> tuple[re.Pattern[str], dict[str, bool]]:
     return re.compile(regex), plain
 
 
+@lru_cache(maxsize=1)
+def _zh_clause_yes() -> re.Pattern[str]:
+    """是 / 对 ending a clause, alone or after a pronoun ("是", "我是", "对，有过")."""
+    words = alternation(vocab()["yes_no"].get("zh_clause_yes") or [])
+    return re.compile(rf"(?:^|(?<=[\s,.;!?我他她]))(?:{words})(?=\s*(?:[,.;!?]|$))")
+
+
 def _polarities(low: str) -> set[bool]:
     """Every yes (True) and no (False) said in the text."""
     regex, plain = _yes_no()
     found = set()
     for m in regex.finditer(low):
         found.add(plain[squash(m.group())] if m.group("plain") else bool(m.group("yes")))
+    blank = regex.sub(lambda m: " " * len(m.group()), low)  # 不是 is not 是
+    if _zh_clause_yes().search(blank):
+        found.add(True)
     return found
 
 
@@ -50,4 +65,21 @@ def parse_yes_no(text: str, today: date | None = None) -> bool | str | None:
     if is_unknown(t):
         return UNKNOWN
     found = _polarities(t.low) or _polarities(re.sub(r"([a-z])\1+", r"\1", t.low))
+    if not found and _zh_done(t.low):
+        return True
     return found.pop() if len(found) == 1 else None
+
+
+#: A short Chinese answer of this many characters at most may echo the question's verb.
+_ZH_ECHO_CHARS = 8
+
+
+def _zh_done(low: str) -> bool:
+    """A short Chinese answer echoing the question's verb as done, not negated: 截肢了,
+    参加过 (Chinese answers yes by repeating the verb)."""
+    yn = vocab()["yes_no"]
+    core = "".join(ch for ch in low if not ch.isspace() and ch not in ",.;:!?")
+    if not core or len(core) > _ZH_ECHO_CHARS or not all("\u3400" <= ch <= "\u9fff" for ch in core):
+        return False
+    done = core.endswith(tuple(yn.get("zh_done") or ()))  # 过敏 is no 过
+    return done and not any(neg in core for neg in yn.get("zh_negators") or ())
