@@ -16,7 +16,7 @@ import yaml
 
 from bot import rules
 from bot.parsing import PARSERS
-from bot.values import AUDIENCES, UNKNOWN
+from bot.values import UNKNOWN
 
 CONTENT_DIR = Path(__file__).parent / "content"
 FACTS_FILE = CONTENT_DIR / "facts.yaml"

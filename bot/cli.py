@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from bot import rules
-from bot.catalog import AUDIENCES, load_catalog
+from bot.catalog import load_catalog
 from bot.engine import next_question, screen
 from bot.result import result_message
 from bot.trials import load_trials
+from bot.values import AUDIENCES
 
 
 class InputError(ValueError):

@@ -27,8 +27,9 @@ from typing import Any
 
 import yaml
 
-from bot.catalog import AUDIENCES, CONTENT_DIR, load_catalog
+from bot.catalog import CONTENT_DIR, load_catalog
 from bot.trials import load_trials
+from bot.values import AUDIENCES
 from bot.wording import say
 
 GRADE_LIMIT = 8.0

@@ -15,9 +15,9 @@ from typing import Any
 
 import requests
 
-from bot.catalog import AUDIENCES, load_catalog
+from bot.catalog import load_catalog
 from bot.dialogue import content
-from bot.values import AUDIENCE, CLOSED_CHOICE, CLOSED_GO_ON, CONSENT, UNKNOWN
+from bot.values import AUDIENCE, AUDIENCES, CLOSED_CHOICE, CLOSED_GO_ON, CONSENT, UNKNOWN
 from devkit.servers import rest_headers, rest_id
 
 RESULT_TYPE = "screening_result"

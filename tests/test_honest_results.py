@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from bot import closed, dialogue, parsing
-from bot.catalog import AUDIENCES, load_catalog
+from bot.catalog import load_catalog
 from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, questions_to_ask, screen
 from bot.result import screening_result
 from bot.trials import TrialDataError, load_trial, load_trials
-from bot.values import CLOSED_CHOICE, UNKNOWN
+from bot.values import AUDIENCES, CLOSED_CHOICE, UNKNOWN
 from devkit.patients import PATIENT_A, A, B
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot import engine
-from bot.catalog import AUDIENCES
 from bot.closed import CHOICES as CLOSED_CHOICES
 from bot.engine import screen
 from bot.storage.base import Database, StorageError
 from bot.storage.models import ContactRequest, Conversation, ScreeningResult, TrialResult, utcnow
+from bot.values import AUDIENCES
 
 UNKNOWN_CHANNEL = "unknown"
 
