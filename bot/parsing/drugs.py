@@ -100,6 +100,8 @@ def checkpoint_named(text: str, today: date | None = None) -> bool | str | None:
             named["denied" if denied else "had"] |= classes & UNSURE_CLASSES
         elif OTHER_IMMUNOTHERAPY in classes and not denied:
             named["other"].add(OTHER_IMMUNOTHERAPY)
+        elif not denied:  # chemotherapy or a targeted drug: not what the question asks
+            named["other"] |= classes
     if named["had"] & CHECKPOINT:
         return True
     if named["had"]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.catalog import load_catalog
+from bot.dialogue import read_value
 from bot.parsing import (
     parse_drug_classes,
 )
+from bot.values import UNKNOWN
 
 ANTHRACYCLINE = {"anthracycline", "chemotherapy"}
 GEMCITABINE = {"gemcitabine", "chemotherapy"}
@@ -139,3 +142,17 @@ def test_parse_drug_classes(text, expected):
 )
 def test_parse_drug_classes_nothing(text):
     assert parse_drug_classes(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I had pazopanib", False),  # a targeted drug is not a PD-1, PD-L1 or CTLA-4 antibody
+    ("yes, gemcitabine and docetaxel", False),
+    ("用过安罗替尼", False),
+    ("I had pazopanib and then Keytruda", True),
+    ("yes, pazopanib, and some immunotherapy", UNKNOWN),  # immunotherapy of unknown target
+    ("yes", True),
+])
+def test_naming_only_another_kind_of_drug_is_not_a_checkpoint_yes(text, expected):
+    """Found in review: "I had pazopanib" read as a yes, so NCT06114173 said not a match."""
+    fact = load_catalog()["prior_checkpoint_inhibitor"]
+    assert read_value(fact, text, {})[0] == expected
