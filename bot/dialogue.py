@@ -290,6 +290,8 @@ def read_value(
 
 def _leading_yes_no(text: str) -> bool | str | None:
     """'No, I'm 46' -> False; 'not sure, but I'm 46' -> UNKNOWN; 'Actually I'm 46' -> None."""
+    if _CJK.search(text):
+        return _leading_yes_no_zh(text)
     words = re.findall(r"[\w']+", text.lower())
     if len(words) > 1 and parsing.parse_yes_no(" ".join(words[:2])) == UNKNOWN:
         return UNKNOWN
@@ -299,6 +301,19 @@ def _leading_yes_no(text: str) -> bool | str | None:
     return first if isinstance(first, bool) else None
 
 
+def _leading_yes_no_zh(text: str) -> bool | str | None:
+    """Chinese is not split into words by spaces: the opening clause answers only when it
+    states no fact itself. '没有，只用过吉西他滨' -> False; '只用过吉西他滨' (it names another
+    drug) -> None, never the yes its 用过 would give."""
+    first = _ZH_CLAUSE.split(text.strip(), maxsplit=1)[0]
+    if not first or parsing.extract_facts(first):
+        return None
+    value = parsing.parse_yes_no(first)
+    return value if isinstance(value, bool) or value == UNKNOWN else None
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ZH_CLAUSE = re.compile(r"[，,。；;！!？?、\s]+")
 _PRONOUNS = {"i", "i'm", "im", "he", "he's", "she", "she's", "they", "they're", "we", "it"}
 
 

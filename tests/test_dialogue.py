@@ -180,3 +180,15 @@ def test_the_deletion_confirmation_comes_before_any_other_question():
     message = ask_message(DELETE_CONFIRMATION, "self")
     assert message["text"] == "This deletes all your answers. Type YES to confirm."
     assert [b["payload"] for b in message["buttons"]] == ["YES", "No, keep my answers"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("只用过吉西他滨", None),  # names another drug: asked again, never a yes
+    ("没有，只用过吉西他滨", False),
+    ("不确定，可能用过吉西他滨", UNKNOWN),
+    ("用过，阿霉素和吉西他滨", True),
+])
+def test_a_chinese_answer_naming_another_drug_is_not_a_yes(text, expected):
+    """'I only had gemcitabine' in Chinese read as yes to the anthracycline question, which
+    NCT06114173 requires: the open clause answers only when it states no fact itself."""
+    assert dialogue.read_value(load_catalog()["prior_anthracycline"], text, {})[0] == expected
