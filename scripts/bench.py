@@ -107,9 +107,9 @@ def main() -> None:
         rss = rasa_rss_mb(port)
         print(f"rasa server resident memory: {rss:.0f} MB" if rss else "rasa server memory: n/a")
 
-    nlu = evaluate()
-    print(f"NLU held-out intent accuracy {nlu['intent_accuracy']:.3f}, "
-          + ", ".join(f"entity F1 {k} {v:.3f}" for k, v in nlu["entities"].items() if v))
+    for language, nlu in evaluate().items():
+        print(f"NLU held-out intent accuracy ({language}) {nlu['intent_accuracy']:.3f}, "
+              + ", ".join(f"entity F1 {k} {v:.3f}" for k, v in nlu["entities"].items() if v))
     if not args.skip_training:
         print(f"training time (full model, 2 cores): {training_seconds():.0f} s")
 
