@@ -12,12 +12,12 @@ matches its own pattern, so nothing before it denies it.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 
 from bot import i18n
 from bot.parsing.text import simplified
+from bot.settings import content_settings
 
 URGENT = "urgent"
 SELF_HARM = "self_harm"
@@ -72,8 +72,8 @@ def _negated(kind: str, text: str, start: int) -> bool:
 
 
 def emergency_number() -> str:
-    return os.environ.get("EMERGENCY_NUMBER", DEFAULT_EMERGENCY_NUMBER)
+    return content_settings().emergency_number or DEFAULT_EMERGENCY_NUMBER
 
 
 def crisis_line() -> str:
-    return os.environ.get("CRISIS_LINE", DEFAULT_CRISIS_LINE)
+    return content_settings().crisis_line or DEFAULT_CRISIS_LINE

@@ -87,6 +87,22 @@ def database_urls() -> DatabaseUrls:
     return DatabaseUrls(project or tracker or default, tracker or project or default)
 
 
+@dataclass(frozen=True)
+class ContentSettings:
+    """Where the trial files are and whom the safety message names; read apart from
+    load_settings for the same reason as database_urls (the core reads them on demand)."""
+
+    trials_dir: str  # TRIALS_DIR; empty: bot/content/trials
+    emergency_number: str  # EMERGENCY_NUMBER; empty: the safety content's default (120)
+    crisis_line: str  # CRISIS_LINE; empty: the safety content's default
+
+
+def content_settings() -> ContentSettings:
+    load_dotenv(ROOT / ".env", override=False)
+    return ContentSettings(*(os.environ.get(name, "").strip() for name in
+                             ("TRIALS_DIR", "EMERGENCY_NUMBER", "CRISIS_LINE")))
+
+
 #: The secrets a server needs, with the least length accepted.
 INTERNAL_SECRETS = ("CONVERSATION_ID_SECRET", "WEB_SESSION_SECRET", "ACTION_SERVER_SECRET")
 MIN_SECRET_LENGTH = 16

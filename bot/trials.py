@@ -14,7 +14,6 @@ code; TRIALS_DIR points at another folder of trial files (default bot/content/tr
 from __future__ import annotations
 
 import hashlib
-import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import yaml
 from bot import rules
 from bot.catalog import CONTENT_DIR, Catalog, Fact, load_catalog
 from bot.registry import REGISTRY_DIR, normalise, read_criteria
+from bot.settings import content_settings
 from bot.values import UNKNOWN
 
 TRIALS_DIR = CONTENT_DIR / "trials"
@@ -116,7 +116,7 @@ class Trial:
 
 def trials_dir() -> Path:
     """The folder of trial files: TRIALS_DIR from the environment, else bot/content/trials."""
-    return Path(os.environ.get("TRIALS_DIR") or TRIALS_DIR)
+    return Path(content_settings().trials_dir or TRIALS_DIR)
 
 
 def load_trials(directory: Path | None = None) -> tuple[Trial, ...]:
