@@ -10,6 +10,7 @@ CONTROL_INTENTS = (
     "change_answer",
     "human_handoff",
     "delete_data",
+    "switch_language",
 )
 
 FAQ_INTENTS = (
