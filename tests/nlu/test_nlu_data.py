@@ -25,7 +25,7 @@ INTENTS = {
     "faq_sbrt", "faq_cardunilizumab", "faq_penpulimab", "faq_gemcitabine",
     "faq_immunotherapy", "faq_metastasectomy", "faq_clinical_trial", "faq_location",
     "faq_duration", "faq_cost", "faq_privacy", "faq_bot", "faq_status",
-    "out_of_scope",
+    "out_of_scope", "switch_language",
 }  # fmt: skip
 MIN_TRAIN = {"inform": 80, "affirm": 30, "deny": 30, "dont_know": 30}
 
