@@ -171,9 +171,10 @@ def _joined(bodies: list[str]) -> str:
 def test_a_chinese_sms_screening_starts_in_chinese_and_keeps_ucs2_limits(sms):
     sms.send("你好")
     assert content("zh")["audience_question"] in _joined(sms.send("1"))  # 1. 同意
-    assert "孩子今年多大？" in _joined(sms.send("2"))  # 2. 我的孩子
+    assert "孩子得的是哪种肉瘤？" in _joined(sms.send("2"))  # 2. 我的孩子
+    assert "孩子今年多大？" in _joined(sms.send("5"))  # 5. 骨肉瘤
     sms.send("14")
-    assert user_texts(sms.servers, sms.conversation)[:3] == ["你好", "同意", "我的孩子"]
+    assert user_texts(sms.servers, sms.conversation)[:4] == ["你好", "同意", "我的孩子", "骨肉瘤"]
     assert stored_slots_language(sms) == "zh"
     for body in sms.bodies:
         limit = formatting.UCS2_PART if body.startswith("(") else formatting.UCS2_SINGLE
