@@ -14,4 +14,5 @@ CONTROL_INTENTS = (
     "change_answer",
     "human_handoff",
     "delete_data",
+    "switch_language",
 )

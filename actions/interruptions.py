@@ -30,10 +30,11 @@ def deletion_events(deleted: bool) -> list[EventType]:
 
 async def delete_now(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Carry out a confirmed 'delete my data' and say honestly whether it worked."""
+    lang = state.language(tracker)
     deleted = await storage.forget_conversation(tracker.sender_id)
     logger.info("patient's data %s", "deleted" if deleted else "NOT deleted: retry recorded")
     state.send(dispatcher, [dialogue.text_message(
-        dialogue.say("delete_done" if deleted else "delete_failed"))])
+        dialogue.say("delete_done" if deleted else "delete_failed", lang))])
     return deletion_events(deleted)
 
 
@@ -46,8 +47,8 @@ def pending_deletion_first(run):
         if not state.flag(tracker, PENDING_SLOT):
             return await run(self, dispatcher, tracker, domain)
         deleted = await storage.forget_conversation(tracker.sender_id)
-        state.send(dispatcher, [dialogue.text_message(
-            dialogue.say("delete_done" if deleted else "delete_still_pending"))])
+        state.send(dispatcher, [dialogue.text_message(dialogue.say(
+            "delete_done" if deleted else "delete_still_pending", state.language(tracker)))])
         return deletion_events(deleted)
 
     return guarded
@@ -84,15 +85,16 @@ class ActionReply(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         intent, _ = state.latest_intent(tracker)
+        lang = state.language(tracker)
         if intent in ("nlu_fallback", "out_of_scope"):
             corrected = apply_stated_facts(dispatcher, tracker)
             if corrected:
-                return corrected
-        reply = dialogue.soft_reply(intent, tracker.get_slot("requested_slot"))
+                return [*corrected, *state.language_events(tracker)]
+        reply = dialogue.soft_reply(intent, tracker.get_slot("requested_slot"), lang)
         if intent == "goodbye":
-            reply = [dialogue.text_message(dialogue.say("goodbye"))]
-        state.send(dispatcher, reply or [dialogue.text_message(dialogue.say("fallback"))])
-        return []
+            reply = [dialogue.text_message(dialogue.say("goodbye", lang))]
+        state.send(dispatcher, reply or [dialogue.text_message(dialogue.say("fallback", lang))])
+        return state.language_events(tracker)
 
 
 class ActionHandoff(Action):
@@ -104,9 +106,9 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        state.send(dispatcher, dialogue.handoff_messages())
+        state.send(dispatcher, dialogue.handoff_messages(state.language(tracker)))
         await storage.record_contact_request(tracker.sender_id, tracker.events)
-        return []
+        return state.language_events(tracker)
 
 
 class ActionChangeAnswer(Action):
@@ -126,8 +128,9 @@ class ActionChangeAnswer(Action):
         if corrected:
             return corrected
         if chosen not in facts:
-            state.send(dispatcher, [dialogue.change_answer_message(facts)])
-            return [SlotSet("fact_to_change", None)]
+            state.send(dispatcher, [dialogue.change_answer_message(facts,
+                                                                   state.language(tracker))])
+            return [SlotSet("fact_to_change", None), *state.language_events(tracker)]
         return [SlotSet(chosen, None), *_back_to_screening(tracker)]
 
 
@@ -141,7 +144,8 @@ def apply_stated_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
               if known.get(name) != value}  # the same answer again corrects nothing
     if not stated or state.consent(tracker) is not True:
         return []
-    state.send(dispatcher, [dialogue.updated_message(k, v) for k, v in stated.items()])
+    lang = state.language(tracker)
+    state.send(dispatcher, [dialogue.updated_message(k, v, lang) for k, v in stated.items()])
     return [*state.slot_events(stated), *_back_to_screening(tracker)]
 
 
@@ -163,8 +167,10 @@ class ActionRestart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        kept = {CONSENT: state.consent(tracker), AUDIENCE: state.audience(tracker)}
-        state.send(dispatcher, [dialogue.text_message(dialogue.say("restart"))])
+        kept = {CONSENT: state.consent(tracker), AUDIENCE: state.audience(tracker),
+                state.LANGUAGE_SLOT: state.language(tracker)}
+        state.send(dispatcher, [dialogue.text_message(
+            dialogue.say("restart", kept[state.LANGUAGE_SLOT]))])
         events: list[EventType] = [Restarted(), SlotSet("greeted", True)]
         events += [SlotSet(name, value) for name, value in kept.items() if value is not None]
         if kept[CONSENT] is True:
@@ -180,8 +186,9 @@ class ActionStop(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        state.send(dispatcher, [dialogue.text_message(dialogue.say("stopped"))])
-        return [SlotSet("paused", True)]
+        state.send(dispatcher, [dialogue.text_message(
+            dialogue.say("stopped", state.language(tracker)))])
+        return [SlotSet("paused", True), *state.language_events(tracker)]
 
 
 class ActionDeleteData(Action):
@@ -199,7 +206,8 @@ class ActionDeleteData(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         logger.info("patient asked to delete their data: confirmation asked")
-        return [SlotSet("delete_requested", True), SlotSet("paused", False)]
+        return [SlotSet("delete_requested", True), SlotSet("paused", False),
+                *state.language_events(tracker)]
 
 
 class ActionSafety(Action):
@@ -216,5 +224,5 @@ class ActionSafety(Action):
         if kind is None:
             kind = safety.SELF_HARM if intent == "self_harm" else safety.URGENT
         logger.info("safety message sent (%s)", kind)
-        state.send(dispatcher, dialogue.safety_messages(kind))
-        return [SlotSet("paused", True)]
+        state.send(dispatcher, dialogue.safety_messages(kind, state.language(tracker)))
+        return [SlotSet("paused", True), *state.language_events(tracker)]

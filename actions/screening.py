@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import state
 from actions.interruptions import delete_now, pending_deletion_first
-from bot import dialogue, safety
+from bot import dialogue, language, safety
 from bot.catalog import load_catalog
 from bot.closed import CHOICES as CLOSED_CHOICES
 from bot.engine import screen
@@ -45,18 +45,26 @@ class ValidateScreeningForm(Action):
         if state.flag(tracker, PENDING_SLOT) or state.flag(tracker, DELETED_SLOT):
             return [SlotSet("requested_slot", None)]  # the turn's first action has answered
         requested = tracker.get_slot("requested_slot")
-        events: list[EventType] = []
+        lang = state.language(tracker)
+        events: list[EventType] = [*state.language_events(tracker)]
         updates: dict[str, Any] = {}
         paused = state.flag(tracker, "paused")
+        switch = language.requested(state.latest_text(tracker))
+        if switch and requested in tracker.slots_to_validate():  # "中文" read as an answer
+            lang, requested = switch, None
+            events += [*state.language_events(tracker, switch), SlotSet(
+                tracker.get_slot("requested_slot"), None)]
+            state.send(dispatcher, [dialogue.text_message(dialogue.say("language_switched",
+                                                                       lang))])
         if requested == DELETE_CONFIRMATION and requested in tracker.slots_to_validate():
             if dialogue.confirms_deletion(state.latest_text(tracker)):
                 return [*await delete_now(dispatcher, tracker),
                         *state.slot_events(NOT_CONFIRMING), SlotSet("requested_slot", None)]
-            updates, paused = self._cancel_deletion(dispatcher, tracker)
+            updates, paused = self._cancel_deletion(dispatcher, tracker, lang)
             events += state.slot_events(updates)
         elif requested and (requested in tracker.slots_to_validate()
                             or state.handed_over(tracker, requested)):
-            outcome = self._read_answer(dispatcher, tracker, requested)
+            outcome = self._read_answer(dispatcher, tracker, requested, lang)
             updates, paused = outcome
             events += state.slot_events(updates)
         facts = {**state.facts(tracker), **load_catalog().valid_facts(updates)}
@@ -73,13 +81,14 @@ class ValidateScreeningForm(Action):
             facts = {**earlier, **facts}
             events += state.slot_events(earlier)
         if AUDIENCE in updates:
-            state.send(dispatcher, [dialogue.text_message(dialogue.say("start_questions"))])
+            state.send(dispatcher, [dialogue.text_message(dialogue.say("start_questions", lang))])
         delete_requested = updates.get("delete_requested",
                                        state.flag(tracker, "delete_requested"))
         next_slot = dialogue.next_step(consent, audience, facts, paused, prefer, choice,
                                        delete_requested)
         if next_slot:
-            state.send(dispatcher, state.as_list(dialogue.ask_message(next_slot, audience, facts)))
+            state.send(dispatcher, state.as_list(
+                dialogue.ask_message(next_slot, audience, facts, lang)))
         if tracker.get_slot("fact_to_change") is not None and (prefer is None or prefer in facts):
             events.append(SlotSet("fact_to_change", None))  # answered, or not a fact's name
         counted = {name: updates.get(name, state.count(tracker, name)) for name in COUNTERS}
@@ -88,31 +97,31 @@ class ValidateScreeningForm(Action):
         events.append(SlotSet("requested_slot", next_slot))
         return events
 
-    def _cancel_deletion(self, dispatcher: CollectingDispatcher,
-                         tracker: Tracker) -> tuple[dict[str, Any], bool]:
+    def _cancel_deletion(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         lang: str) -> tuple[dict[str, Any], bool]:
         """Anything but YES keeps every answer; the open question comes next (an urgent
         message gets the safety message first, and pauses)."""
         kind = safety.detect(state.latest_text(tracker))
         if kind:
             logger.info("safety message sent (%s)", kind)
-            state.send(dispatcher, dialogue.safety_messages(kind))
+            state.send(dispatcher, dialogue.safety_messages(kind, lang))
             return {**NOT_CONFIRMING, "paused": True}, True
-        state.send(dispatcher, [dialogue.text_message(dialogue.say("delete_cancelled"))])
+        state.send(dispatcher, [dialogue.text_message(dialogue.say("delete_cancelled", lang))])
         return dict(NOT_CONFIRMING), state.flag(tracker, "paused")
 
     def _read_answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str, lang: str
     ) -> tuple[dict[str, Any], bool]:
         """Slot updates for the answer to `requested`, and whether screening is paused."""
         text = state.latest_text(tracker)
         kind = safety.detect(text)
         if kind:
             logger.info("safety message sent (%s)", kind)
-            state.send(dispatcher, dialogue.safety_messages(kind))
+            state.send(dispatcher, dialogue.safety_messages(kind, lang))
             return {requested: None, "paused": True}, True
         answer = dialogue.take_answer(
             requested, text, state.latest_intent(tracker)[0], state.facts(tracker),
-            state.failures(tracker), state.count(tracker, "deflected_answers"))
+            state.failures(tracker), state.count(tracker, "deflected_answers"), language=lang)
         state.send(dispatcher, answer.messages)
         counts = {"failed_answers": answer.failures, "deflected_answers": answer.deflections}
         return {**answer.updates, **counts}, False
@@ -139,15 +148,16 @@ class ActionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        events: list[EventType] = [SlotSet("paused", False)]
+        lang = state.language(tracker)
+        events: list[EventType] = [SlotSet("paused", False), *state.language_events(tracker)]
         if not state.flag(tracker, "greeted"):
-            state.send(dispatcher, dialogue.greeting_messages())
+            state.send(dispatcher, dialogue.greeting_messages(lang))
             events.append(SlotSet("greeted", True))
         if state.consent(tracker) is True:
             stated = dialogue.facts_stated([state.latest_text(tracker)])
             known = state.facts(tracker)
-            state.send(dispatcher, [dialogue.updated_message(k, v) for k, v in stated.items()
-                                    if k in known and known[k] != v])
+            state.send(dispatcher, [dialogue.updated_message(k, v, lang)
+                                    for k, v in stated.items() if k in known and known[k] != v])
             events += state.slot_events(stated)
         return events
 
@@ -161,20 +171,21 @@ class ActionFinishScreening(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        lang = state.language(tracker)
         if state.flag(tracker, "paused"):
             return []
         if state.consent(tracker) is False:
-            state.send(dispatcher, dialogue.public_information())
+            state.send(dispatcher, dialogue.public_information(lang))
             return []
         if state.consent(tracker) is None:
             return []
         facts = state.facts(tracker)
         fingerprint = dialogue.fingerprint(facts)
         if fingerprint == tracker.get_slot("result_fingerprint"):
-            state.send(dispatcher, [dialogue.text_message(dialogue.say("result_unchanged"))])
+            state.send(dispatcher, [dialogue.text_message(dialogue.say("result_unchanged", lang))])
             return []
         results = screen(facts)  # once: for the messages and for the stored result
-        state.send(dispatcher, dialogue.result_messages(facts, results=results))
+        state.send(dispatcher, dialogue.result_messages(facts, results=results, language=lang))
         await storage.record_result(tracker.sender_id, tracker.events, facts,
                                     state.audience(tracker), results)
         return [SlotSet("screening_complete", True), SlotSet("result_fingerprint", fingerprint)]

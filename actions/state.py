@@ -10,6 +10,8 @@ from rasa_sdk.events import SlotSet
 from bot.catalog import load_catalog
 from bot.closed import CHOICES as CLOSED_CHOICES
 from bot.dialogue import Message
+from bot.i18n import LANGUAGES
+from bot.language import choose as choose_language
 from bot.values import AUDIENCE, AUDIENCES, CLOSED_CHOICE, CONSENT
 
 
@@ -99,3 +101,22 @@ def send(dispatcher, messages: list[Message]) -> None:
             dispatcher.utter_message(json_message=message["custom"])
         else:
             dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])
+
+
+LANGUAGE_SLOT = "language"
+
+
+def language(tracker: Tracker) -> str:
+    """The conversation's language: the `language` slot, else the first message's choice
+    (bot.language.choose: its metadata, its channel, its script)."""
+    value = tracker.get_slot(LANGUAGE_SLOT)
+    if value in LANGUAGES:
+        return value
+    first = next((e for e in tracker.events if e.get("event") == "user"), None) or {}
+    return choose_language(first.get("metadata"), first.get("text"), first.get("input_channel"))
+
+
+def language_events(tracker: Tracker, chosen: str | None = None) -> list[SlotSet]:
+    """Sets the `language` slot when it is not set yet (or to `chosen`)."""
+    value = chosen or language(tracker)
+    return [] if tracker.get_slot(LANGUAGE_SLOT) == value else [SlotSet(LANGUAGE_SLOT, value)]

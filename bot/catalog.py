@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot import rules
+from bot import i18n, rules
 from bot.parsing import PARSERS
 from bot.values import UNKNOWN
 
@@ -22,6 +22,13 @@ CONTENT_DIR = Path(__file__).parent / "content"
 FACTS_FILE = CONTENT_DIR / "facts.yaml"
 
 FACT_TYPES = ("bool", "int", "choice")
+#: The answer words every question shares (buttons, and a value in words), per language.
+ANSWER_WORDS = {
+    "en": {"yes": "Yes", "no": "No", "not_sure": "Not sure", "prefer_not": "Prefer not to say",
+           "yes_value": "yes", "no_value": "no", "not_sure_value": "not sure"},
+    "zh": {"yes": "是", "no": "否", "not_sure": "不确定", "prefer_not": "不想说",
+           "yes_value": "是", "no_value": "否", "not_sure_value": "不确定"},
+}
 
 
 class CatalogError(ValueError):
@@ -62,6 +69,7 @@ class Fact:
     sensitive: bool = False
     hint: str | None = None  # said when an answer is not understood (else the type's hint)
     order: int = 0
+    language: str = "en"  # the language of its wording (load_catalog(language=...))
 
     def question(self, audience: str = "self", persons: Mapping[str, Any] | None = None) -> str:
         """The question worded for who the chat is about ('self', 'child' or 'other')."""
@@ -71,13 +79,14 @@ class Fact:
 
     def choices(self, audience: str = "self") -> tuple[Option, ...]:
         """Answer buttons: the allowed values, then 'not sure' / 'prefer not to say'."""
+        words = ANSWER_WORDS[self.language]
         if self.type == "bool":
-            base = (Option(True, "Yes"), Option(False, "No"))
+            base = (Option(True, words["yes"]), Option(False, words["no"]))
         elif audience != "self" and self.proxy_options:
             base = self.proxy_options
         else:
             base = self.options
-        unknown_label = "Prefer not to say" if self.sensitive else "Not sure"
+        unknown_label = words["prefer_not"] if self.sensitive else words["not_sure"]
         return (*base, Option(UNKNOWN, unknown_label))
 
     def allowed_values(self) -> list[Any]:
@@ -109,10 +118,11 @@ class Fact:
 
     def label_of(self, value: Any) -> str:
         """A value in words, for reasons and staff pages."""
+        words = ANSWER_WORDS[self.language]
         if value == UNKNOWN:
-            return "not sure"
+            return words["not_sure_value"]
         if self.type == "bool":
-            return "yes" if value else "no"
+            return words["yes_value"] if value else words["no_value"]
         for option in self.options:
             if option.value == value:
                 return option.label
@@ -159,10 +169,15 @@ class Catalog:
 
 
 @cache
-def load_catalog(path: Path = FACTS_FILE) -> Catalog:
-    """Read and check the facts catalog; raise CatalogError naming the fact at fault."""
+def load_catalog(path: Path = FACTS_FILE, language: str = "en") -> Catalog:
+    """Read and check the facts catalog; raise CatalogError naming the fact at fault. In
+    another language the catalog's wording is its overlay (bot/i18n.py); every machine field
+    (names, values, rules) is the English file's, so either catalog reads the same answers."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if language != "en" and path == FACTS_FILE:
+            data = i18n.load(FACTS_FILE.relative_to(i18n.ROOT).as_posix(), language)
+        else:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise CatalogError(f"{path.name}: not valid YAML: {error}") from error
     raw_facts = data.get("facts") if isinstance(data, Mapping) else None
@@ -172,7 +187,7 @@ def load_catalog(path: Path = FACTS_FILE) -> Catalog:
     facts: dict[str, Fact] = {}
     for order, raw in enumerate(raw_facts):
         try:
-            fact = _build_fact(raw, order)
+            fact = _build_fact(raw, order, language)
             _check_rules(fact, names)
         except (KeyError, TypeError, ValueError) as error:
             raise CatalogError(f"{path.name}: fact {raw.get('name')!r}: {error}") from error
@@ -182,7 +197,7 @@ def load_catalog(path: Path = FACTS_FILE) -> Catalog:
     return Catalog(facts=facts, persons=data.get("persons") or {})
 
 
-def _build_fact(raw: Mapping[str, Any], order: int) -> Fact:
+def _build_fact(raw: Mapping[str, Any], order: int, language: str = "en") -> Fact:
     if raw["type"] not in FACT_TYPES:
         raise ValueError(f"type must be one of {FACT_TYPES}, not {raw['type']!r}")
     if raw["parser"] not in PARSERS:  # else the first answer to the question fails
@@ -209,6 +224,7 @@ def _build_fact(raw: Mapping[str, Any], order: int) -> Fact:
         sensitive=bool(raw.get("sensitive", False)),
         hint=raw.get("hint"),
         order=order,
+        language=language,
     )
 
 

@@ -11,18 +11,25 @@ typed answer go through the same parser; nothing a patient types as a payload is
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot import closed, parsing, rules, safety
+from bot import closed, i18n, parsing, rules, safety
+from bot.cards import Message, contact_details, text_message
+from bot.cards import fingerprint as fingerprint
+from bot.cards import public_information as public_information
+from bot.cards import public_lines as public_lines
+from bot.cards import result_messages as result_messages
 from bot.catalog import Fact, load_catalog
-from bot.engine import TrialResult, questions_to_ask, screen
-from bot.result import result_message, status_words
+from bot.engine import questions_to_ask
+from bot.i18n import DEFAULT_LANGUAGE as EN
+from bot.i18n import LANGUAGES
+from bot.result import status_words
+from bot.settings import content_settings
 from bot.trials import Trial, load_trials
 from bot.values import (
     AUDIENCE,
@@ -31,30 +38,23 @@ from bot.values import (
     CLOSED_STOP,
     CONSENT,
     DELETE_CONFIRMATION,
+    MAX_MESSAGE_CHARS,
     UNKNOWN,
 )
 from bot.wording import content, say
 
-Message = dict[str, Any]
-
-
 MAX_FAILED_ANSWERS = 2  # then the answer is recorded as 'not sure' instead of looping
-MAX_TEXT = 2000  # longer messages are cut before parsing (the tracker keeps the whole text)
+MAX_TEXT = MAX_MESSAGE_CHARS  # longer messages are cut before parsing (the tracker keeps all)
 
 
 
-def text_message(text: str, buttons: list[tuple[str, str]] | None = None) -> Message:
-    message: Message = {"text": text}
-    if buttons:
-        message["buttons"] = [{"title": title, "payload": payload} for title, payload in buttons]
-    return message
 
 
 # --- opening: greeting, privacy, consent, who the chat is for ---------------------------------
 
 
-def greeting_messages() -> list[Message]:
-    return [text_message(say("greeting")), text_message(say("privacy"))]
+def greeting_messages(language: str = EN) -> list[Message]:
+    return [text_message(say("greeting", language)), text_message(say("privacy", language))]
 
 
 def next_step(
@@ -89,22 +89,24 @@ def next_step(
     return prefer if prefer in remaining else remaining[0]
 
 
-def ask_message(slot: str, audience: str | None, facts: Mapping[str, Any] | None = None
-                ) -> Message | list[Message]:
+def ask_message(slot: str, audience: str | None, facts: Mapping[str, Any] | None = None,
+                language: str = EN) -> Message | list[Message]:
     """The question for a slot, with its buttons (the choice to stop or go on is two
     messages: what is going on, then the question)."""
+    words = content(language)
     if slot == DELETE_CONFIRMATION:
-        yes, no = content()["delete_confirm_buttons"]
-        return text_message(say("delete_confirm"), [(yes, yes), (no, no)])
+        yes, no = words["delete_confirm_buttons"]
+        return text_message(say("delete_confirm", language), [(yes, yes), (no, no)])
     if slot == CLOSED_CHOICE:
-        return closed.choice_messages(facts or {})
+        return closed.choice_messages(facts or {}, language)
     if slot == CONSENT:
-        yes, no = content()["consent_buttons"]
-        return text_message(say("consent_question"), [(yes, yes), (no, no)])
+        yes, no = words["consent_buttons"]
+        return text_message(say("consent_question", language), [(yes, yes), (no, no)])
     if slot == AUDIENCE:
-        options = content()["audience_buttons"]
-        return text_message(say("audience_question"), [(o["label"], o["label"]) for o in options])
-    return question_message(load_catalog()[slot], audience or "self")
+        options = words["audience_buttons"]
+        return text_message(say("audience_question", language),
+                            [(o["label"], o["label"]) for o in options])
+    return question_message(load_catalog(language=language)[slot], audience or "self", language)
 
 
 def is_button_answer(slot: str | None, audience: str | None, facts: Mapping[str, Any],
@@ -116,7 +118,8 @@ def is_button_answer(slot: str | None, audience: str | None, facts: Mapping[str,
         return False
     cleaned = " ".join((text or "").split()).casefold()
     return any(cleaned == button["title"].casefold()
-               for message in _as_list(ask_message(slot, audience, facts))
+               for language in LANGUAGES
+               for message in _as_list(ask_message(slot, audience, facts, language))
                for button in message.get("buttons") or ())
 
 
@@ -127,8 +130,9 @@ def _as_list(messages: Message | list[Message]) -> list[Message]:
     return messages if isinstance(messages, list) else [messages]
 
 
-def question_message(fact: Fact, audience: str) -> Message:
-    catalog = load_catalog()
+def question_message(fact: Fact, audience: str, language: str = EN) -> Message:
+    catalog = load_catalog(language=language)
+    fact = catalog[fact.name]
     buttons = [(option.label, option.label) for option in fact.choices(audience)]
     return text_message(fact.question(audience, catalog.persons), buttons)
 
@@ -158,28 +162,35 @@ def confirms_deletion(text: str) -> bool:
     """Only an explicit YES (the button, or the word typed in any letter case, with or
     without a full stop) confirms 'delete my data'; anything else keeps every answer."""
     cleaned = text.strip().rstrip(".!。！").strip().casefold()
-    yes = content()["delete_confirm_buttons"][0].casefold()
-    return cleaned == yes or cleaned in {w.casefold() for w in content()["delete_confirm_words"]}
+    for language in LANGUAGES:  # a patient may type either language's word
+        words = content(language)
+        if cleaned == words["delete_confirm_buttons"][0].casefold() or cleaned in {
+                w.casefold() for w in words["delete_confirm_words"]}:
+            return True
+    return False
 
 
 def parse_consent(text: str) -> bool | None:
-    yes, no = content()["consent_buttons"]
     cleaned = text.strip().lower()
-    if cleaned == yes.lower():
-        return True
-    if cleaned == no.lower():
-        return False
+    for language in LANGUAGES:  # either language's button
+        yes, no = content(language)["consent_buttons"]
+        if cleaned == yes.lower():
+            return True
+        if cleaned == no.lower():
+            return False
     value = parsing.parse_yes_no(text)
     return value if isinstance(value, bool) else None
 
 
 def parse_audience(text: str) -> str | None:
     cleaned = " ".join(text.lower().split())
-    for option in content()["audience_buttons"]:
-        if cleaned == option["label"].lower():
-            return option["value"]
-    for audience, words in content()["audience_words"].items():
-        if any(word in cleaned.split() or (" " in word and word in cleaned) for word in words):
+    for language in LANGUAGES:
+        for option in content(language)["audience_buttons"]:
+            if cleaned == option["label"].lower():
+                return option["value"]
+    for audience, words in content("zh")["audience_words"].items():  # both languages' words
+        if any(word in cleaned.split() or (" " in word and word in cleaned)
+               or (not word.isascii() and word in cleaned) for word in words):
             return audience
     return None
 
@@ -194,7 +205,7 @@ OPENING_PARSERS = {CONSENT: parse_consent, AUDIENCE: parse_audience,
 
 def take_answer(
     slot: str, text: str, intent: str | None, facts: Mapping[str, Any], failures: int = 0,
-    deflections: int = 0, today: date | None = None,
+    deflections: int = 0, today: date | None = None, language: str = EN,
 ) -> Answer:
     """One message at the open question, read as an answer first.
 
@@ -206,18 +217,20 @@ def take_answer(
     """
     text = (text or "")[:MAX_TEXT]
     value, corrections = _read(slot, text, facts, today)
-    said = [updated_message(name, found) for name, found in corrections.items() if name in facts]
+    said = [updated_message(name, found, language)
+            for name, found in corrections.items() if name in facts]
     if value is not None:
         return Answer(updates={**corrections, slot: value}, messages=said)
-    soft = None if corrections else soft_reply(intent, slot)
+    soft = None if corrections else soft_reply(intent, slot, language)
     deflected = soft is not None or bool(corrections)
     said = soft if soft is not None else said
     if deflected and deflections == 0:
         return Answer({**corrections, slot: None}, said, False, failures, 1)
     if failures + 1 >= MAX_FAILED_ANSWERS:
         given = GIVEN_UP.get(slot, UNKNOWN)
-        return Answer({**corrections, slot: given}, [*said, *_given_up_messages(slot)])
-    return Answer({**corrections, slot: None}, [*said, text_message(_hint(slot, text))], False,
+        return Answer({**corrections, slot: given}, [*said, *_given_up_messages(slot, language)])
+    hint = text_message(_hint(slot, text, language))
+    return Answer({**corrections, slot: None}, [*said, hint], False,
                   failures + 1, deflections + deflected)
 
 
@@ -244,25 +257,25 @@ def _read(slot: str, text: str, facts: Mapping[str, Any], today: date | None
     return read_value(load_catalog()[slot], text, facts, today)
 
 
-def _hint(slot: str, text: str) -> str:
+def _hint(slot: str, text: str, language: str = EN) -> str:
     """What to say when an answer is not understood: why, where the answer says it."""
     if slot in OPENING_PARSERS:
-        return say({CLOSED_CHOICE: "closed_reask"}.get(slot, f"{slot}_reask"))
-    fact = load_catalog()[slot]
+        return say({CLOSED_CHOICE: "closed_reask"}.get(slot, f"{slot}_reask"), language)
+    fact = load_catalog(language=language)[slot]
     if fact.parser == "ecog":
         score = parsing.karnofsky_between_grades(text)
         if score is not None:
-            return say("karnofsky_between", score=score)
-    return fact.hint or content()["answer_hint"][fact.type]
+            return say("karnofsky_between", language, score=score)
+    return fact.hint or content(language)["answer_hint"][fact.type]
 
 
-def _given_up_messages(slot: str) -> list[Message]:
+def _given_up_messages(slot: str, language: str = EN) -> list[Message]:
     if slot == AUDIENCE:
-        return [text_message(say("audience_assumed"))]
+        return [text_message(say("audience_assumed", language))]
     if slot in GIVEN_UP:
         return []
-    handoff = say("handoff_button")
-    return [text_message(say("recorded_unknown"), [(handoff, handoff)])]
+    handoff = say("handoff_button", language)
+    return [text_message(say("recorded_unknown", language), [(handoff, handoff)])]
 
 
 def read_value(
@@ -318,17 +331,22 @@ _PRONOUNS = {"i", "i'm", "im", "he", "he's", "she", "she's", "they", "they're", 
 
 
 def parse_value(fact: Fact, text: str, today: date | None = None) -> Any:
-    """The fact's value from text (a button label or free words), UNKNOWN, or None."""
-    for option in fact.choices("self") + fact.proxy_options:
-        if text.strip().lower() == option.label.lower():
-            return option.value
+    """The fact's value from text (a button label, in either language, or free words),
+    UNKNOWN, or None."""
+    cleaned = text.strip().lower()
+    for language in LANGUAGES:
+        worded = load_catalog(language=language)[fact.name]
+        for option in worded.choices("self") + worded.proxy_options:
+            if cleaned == option.label.lower():
+                return option.value
     value = parsing.PARSERS[fact.parser](fact, text, today)
     return value if value is not None and fact.is_valid(value) else None
 
 
-def updated_message(name: str, value: Any) -> Message:
-    fact = load_catalog()[name]
-    return text_message(say("updated_answer", label=fact.label, value=fact.label_of(value)))
+def updated_message(name: str, value: Any, language: str = EN) -> Message:
+    fact = load_catalog(language=language)[name]
+    return text_message(say("updated_answer", language, label=fact.label,
+                            value=fact.label_of(value)))
 
 
 def facts_stated(texts: list[str], today: date | None = None) -> dict[str, Any]:
@@ -345,189 +363,136 @@ def facts_stated(texts: list[str], today: date | None = None) -> dict[str, Any]:
 SMALL_TALK = {"greet": "greeting_short", "thanks": "thanks", "goodbye": "goodbye_mid"}
 
 
-def soft_reply(intent: str | None, slot: str | None) -> list[Message] | None:
+def soft_reply(intent: str | None, slot: str | None, language: str = EN
+               ) -> list[Message] | None:
     """A reply to a message that is not an answer but a question or a remark ('why do you
     ask?', 'what is SBRT?', 'hello'), after which the open question is asked again. None when
     the message is simply not understood."""
     if not intent:
         return None
     if intent == "ask_why":
-        return [why_message(slot)]
+        return [why_message(slot, language)]
     if intent.startswith("faq_"):
-        return [faq_message(intent)]
+        return [faq_message(intent, language)]
     if intent == "out_of_scope":
-        return [text_message(say("out_of_scope"))]
+        return [text_message(say("out_of_scope", language))]
     if intent in SMALL_TALK:
-        return [text_message(say(SMALL_TALK[intent]))]
+        return [text_message(say(SMALL_TALK[intent], language))]
     return None
 
 
 
-def why_message(slot: str | None) -> Message:
+def why_message(slot: str | None, language: str = EN) -> Message:
     """'Why do you ask?': the fact's reason, and the criteria behind it, from the trial data."""
-    catalog = load_catalog()
+    catalog = load_catalog(language=language)
     if slot in (CONSENT, AUDIENCE):
-        return text_message(content()["faq"]["faq_privacy"])
+        return text_message(content(language)["faq"]["faq_privacy"])
     if slot is None or slot not in catalog:
-        return text_message(say("why_nothing_open"))
-    lines = [f"{say('why_prefix')} {catalog[slot].why}", say("why_criteria_intro")]
-    for trial in load_trials():
+        return text_message(say("why_nothing_open", language))
+    gap = "" if language == "zh" else " "
+    lines = [f"{say('why_prefix', language)}{gap}{catalog[slot].why}",
+             say("why_criteria_intro", language)]
+    stop = "。" if language == "zh" else "."
+    for trial in load_trials(language=language):
         for _, part in trial.parts:
             if part.rule is not None and slot in rules.facts_used(part.rule):
-                lines.append(f"- {trial.nct_id}: {part.summary}.")
+                lines.append(f"- {trial.nct_id}: {part.summary}{stop}")
     return text_message("\n".join(lines))
 
 
-def faq_message(intent: str) -> Message:
+def faq_message(intent: str, language: str = EN) -> Message:
     """An answer to a question about the studies, from the content and the trial data."""
+    trials = load_trials(language=language)
     if intent == "faq_location":
-        return text_message("\n".join(_where(trial) for trial in load_trials()))
+        return text_message("\n".join(_where(trial, language) for trial in trials))
     if intent == "faq_status":
-        return text_message("\n".join(_status_line(trial) for trial in load_trials()))
+        return text_message("\n".join(_status_line(trial, language) for trial in trials))
     if intent == "faq_cost":
-        return text_message(cost_answer())
-    answers = content()["faq"]
-    return text_message(answers.get(intent) or say("fallback"))
+        return text_message(cost_answer(language))
+    answers = content(language)["faq"]
+    return text_message(answers.get(intent) or say("fallback", language))
 
 
-def cost_answer() -> str:
+def cost_answer(language: str = EN) -> str:
     """What each record says about costs: its own words quoted, or that it says nothing."""
     lines = []
-    for trial in load_trials():
+    for trial in load_trials(language=language):
         quote = (trial.raw.get("quotes") or {}).get("cost")
         if quote:
-            lines.append(say("faq_cost_quoted", nct_id=trial.nct_id, quote=quote))
+            lines.append(say("faq_cost_quoted", language, nct_id=trial.nct_id, quote=quote))
         else:
-            lines.append(say("faq_cost_silent", nct_id=trial.nct_id))
-    return " ".join([*lines, say("faq_cost_ask")])
+            lines.append(say("faq_cost_silent", language, nct_id=trial.nct_id))
+    return ("" if language == "zh" else " ").join([*lines, say("faq_cost_ask", language)])
 
 
-def _where(trial: Trial) -> str:
+#: The site answer's own words, when a record lists no site (no content key holds them yet).
+_NO_SITE = {"en": "the record lists no site. It is run by {sponsor}.",
+            "zh": "研究记录里没有写研究地点。负责单位：{sponsor}。"}
+
+
+def _where(trial: Trial, language: str = EN) -> str:
     if trial.sites:
         places = "; ".join(f"{s['name']}, {s.get('city', '')}".rstrip(", ") for s in trial.sites)
         return f"{trial.nct_id} ({trial.short_title}): {places}."
-    return (
-        f"{trial.nct_id} ({trial.short_title}): the record lists no site. "
-        f"It is run by {trial.sponsor}."
-    )
+    return f"{trial.nct_id} ({trial.short_title}): " + _NO_SITE[language].format(
+        sponsor=trial.sponsor)
 
 
-def _status_line(trial: Trial) -> str:
-    return f"{_trial_name(trial)}: {status_words(trial)}"
+def _status_line(trial: Trial, language: str = EN) -> str:
+    return f"{_trial_name(trial)}: {status_words(trial, language=language)}"
 
 
 def _trial_name(trial: Trial) -> str:
     return f"{trial.nct_id} ({trial.short_title})"
 
 
-def handoff_messages() -> list[Message]:
-    lines = [say("handoff_intro")]
-    for trial in load_trials():
-        lines.append(_contact_line(trial))
+def handoff_messages(language: str = EN) -> list[Message]:
+    lines = [say("handoff_intro", language)]
+    for trial in load_trials(language=language):
+        lines.append(_contact_line(trial, language))
     return [text_message("\n".join(lines))]
 
 
-def _contact_line(trial: Trial) -> str:
+def _contact_line(trial: Trial, language: str = EN) -> str:
     if not trial.contacts:
-        return say("handoff_no_contact", trial=trial.short_title, nct_id=trial.nct_id,
+        return say("handoff_no_contact", language, trial=trial.short_title, nct_id=trial.nct_id,
                    sponsor=trial.sponsor, registry_url=trial.registry_url)
     details = contact_details(trial)
-    return f"{trial.short_title} ({trial.nct_id}): {details}. {status_words(trial)}"
+    stop = "。" if language == "zh" else "."
+    return (f"{trial.short_title} ({trial.nct_id}): {details}{stop} "
+            f"{status_words(trial, language=language)}")
 
 
-def contact_details(trial: Trial) -> str:
-    """The record's first contact: name, phone and e-mail (the trial must have one)."""
-    contact = trial.contacts[0]
-    return ", ".join(x for x in (contact.name, contact.phone, contact.email) if x)
 
 
-def change_answer_message(facts: Mapping[str, Any]) -> Message:
+def change_answer_message(facts: Mapping[str, Any], language: str = EN) -> Message:
     """Buttons for every answer given so far; a tap asks that question again."""
-    catalog = load_catalog()
+    catalog = load_catalog(language=language)
     answered = [catalog[name] for name in catalog.facts if facts.get(name) is not None]
     if not answered:
-        return text_message(say("change_answer_none"))
+        return text_message(say("change_answer_none", language))
+    colon = "：" if language == "zh" else ": "
     buttons = [
-        (f"{f.label}: {f.label_of(facts[f.name])}", _change_payload(f.name)) for f in answered
+        (f"{f.label}{colon}{f.label_of(facts[f.name])}", _change_payload(f.name))
+        for f in answered
     ]
-    return text_message(say("change_answer_intro"), buttons)
+    return text_message(say("change_answer_intro", language), buttons)
 
 
 def _change_payload(fact_name: str) -> str:
     return "/change_answer" + json.dumps({"fact_to_change": fact_name})
 
 
-def safety_messages(kind: str) -> list[Message]:
-    text = say(kind, emergency_number=safety.emergency_number(), crisis_line=safety.crisis_line())
-    return [text_message(text), text_message(say("after_safety"))]
+def safety_messages(kind: str, language: str = EN) -> list[Message]:
+    text = say(kind, language, emergency_number=safety.emergency_number(),
+               crisis_line=crisis_line(language))
+    return [text_message(text), text_message(say("after_safety", language))]
 
 
-# --- the result -------------------------------------------------------------------------------
-
-
-def result_messages(facts: Mapping[str, Any], today: date | None = None,
-                    results: Sequence[TrialResult] | None = None) -> list[Message]:
-    """The plain-language card for each trial, then the machine-readable screening_result.
-    `results` is screen(facts) when the caller has it already (it stores the same results)."""
-    results = list(results) if results is not None else screen(facts)
-    message = result_message(results, today)
-    cards = [text_message(_card(result.trial, entry, today))
-             for result, entry in zip(results, message["trials"], strict=True)]
-    return [
-        text_message(say("result_intro")),
-        *cards,
-        {"custom": message},
-        text_message(say("result_outro")),
-    ]
-
-
-def fingerprint(facts: Mapping[str, Any]) -> str:
-    """Identifies a set of answers, so an unchanged result is not sent twice."""
-    canonical = json.dumps(dict(sorted(facts.items())), sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-def _card(trial: Trial, entry: Mapping[str, Any], today: date | None) -> str:
-    words = content()
-    lines = [
-        f"{entry['title']} ({entry['nct_id']})",
-        status_words(trial, today),
-        words["verdict_for_now"] if entry["for_now"] else words["verdict_words"][entry["verdict"]],
-    ]
-    if entry["reasons"]:
-        lines += [words["reasons_heading"], *(f"- {reason}" for reason in entry["reasons"])]
-    if entry["to_check"]:
-        lines += [words["to_check_heading"], *(f"- {item}" for item in entry["to_check"])]
-    contact = entry["contact"]
-    if contact:
-        details = ", ".join(contact[k] for k in ("name", "phone", "email") if contact.get(k))
-        lines.append(f"{words['contact_heading']} {details}")
-    else:
-        lines.append(say("no_contact", sponsor=entry["sponsor"]))
-    lines.append(f"{words['registry_heading']} {entry['registry_url']}")
-    return "\n".join(lines)
-
-
-def public_information() -> list[Message]:
-    """For a person who declined: each trial's public summary, status and contact, no
-    questions asked."""
-    messages = [text_message(say("no_consent"))]
-    for trial in load_trials():
-        messages.append(text_message("\n".join(public_lines(trial))))
-    return messages
-
-
-def public_lines(trial: Trial) -> list[str]:
-    """One trial's public information, each line built from the data (never by cutting a
-    formatted line: titles can hold colons)."""
-    if trial.contacts:
-        contact = f"{say('contact_heading')} {contact_details(trial)}"
-    else:
-        contact = say("no_contact", sponsor=trial.sponsor)
-    return [
-        f"{trial.short_title} ({trial.nct_id})",
-        status_words(trial),
-        " ".join(trial.summary.split()),
-        contact,
-        f"{say('registry_heading')} {trial.registry_url}",
-    ]
+def crisis_line(language: str = EN) -> str:
+    """CRISIS_LINE when set; else the default line in the conversation's language (the Chinese
+    safety overlay names it in Chinese, zh/safety.yaml `crisis_line`)."""
+    if language == EN or content_settings().crisis_line:
+        return safety.crisis_line()
+    worded = i18n.load("bot/content/safety.yaml", language)
+    return worded.get("crisis_line") or safety.crisis_line()

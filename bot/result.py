@@ -15,22 +15,29 @@ from typing import Any
 
 from bot.catalog import load_catalog
 from bot.engine import NOT_A_MATCH, UNCLEAR, PartResult, TrialResult, screen
-from bot.trials import Trial
+from bot.i18n import DEFAULT_LANGUAGE as EN
+from bot.trials import Trial, load_trials
 from bot.wording import content, date_words, say
 
 RESULT_TYPE = "screening_result"
 
 
-def screening_result(facts: Mapping[str, Any], today: date | None = None) -> dict[str, Any]:
-    """The result message for these facts."""
-    return result_message(screen(facts), today)
+def screening_result(facts: Mapping[str, Any], today: date | None = None,
+                     language: str = EN) -> dict[str, Any]:
+    """The result message for these facts, worded in `language` (its machine fields are the
+    same in every language)."""
+    return result_message(screen(facts, load_trials(language=language)), today, language)
 
 
-def result_message(results: Iterable[TrialResult], today: date | None = None) -> dict[str, Any]:
-    return {"type": RESULT_TYPE, "trials": [trial_entry(result, today) for result in results]}
+def result_message(results: Iterable[TrialResult], today: date | None = None,
+                   language: str = EN) -> dict[str, Any]:
+    """`results` come from trials loaded in `language` (their summaries word the reasons)."""
+    return {"type": RESULT_TYPE, "language": language,
+            "trials": [trial_entry(result, today, language) for result in results]}
 
 
-def trial_entry(result: TrialResult, today: date | None = None) -> dict[str, Any]:
+def trial_entry(result: TrialResult, today: date | None = None,
+                language: str = EN) -> dict[str, Any]:
     trial = result.trial
     contact = trial.contacts[0] if trial.contacts else None
     return {
@@ -38,13 +45,13 @@ def trial_entry(result: TrialResult, today: date | None = None) -> dict[str, Any
         "title": trial.short_title,
         "status": trial.status,
         "status_date": trial.status_recorded,
-        "status_as_of": date_words(trial.status_date),
+        "status_as_of": date_words(trial.status_date, language),
         "status_old": trial.status_is_old(today),
         "recruiting": trial.recruiting,
         "verdict": result.verdict,
         "for_now": for_now(result),
-        "reasons": reasons(result),
-        "to_check": to_check(result),
+        "reasons": reasons(result, language),
+        "to_check": to_check(result, language),
         "to_check_details": to_check_details(result),
         "contact": None if contact is None else _drop_empty(vars(contact)),
         "sponsor": trial.sponsor,
@@ -53,21 +60,28 @@ def trial_entry(result: TrialResult, today: date | None = None) -> dict[str, Any
     }
 
 
-def status_words(trial: Trial, today: date | None = None) -> str:
+def status_words(trial: Trial, today: date | None = None, language: str = EN) -> str:
     """Whether the study takes new people, with the record's date, and a warning when that
     date is more than 6 months old."""
     key = "recruiting" if trial.recruiting else "not_enrolling"
-    words = say(key, status=trial.status, as_of=date_words(trial.status_date))
-    return f"{words} {say('status_old')}" if trial.status_is_old(today) else words
+    words = say(key, language, status=trial.status, as_of=date_words(trial.status_date, language))
+    if not trial.status_is_old(today):
+        return words
+    return f"{words}{_space(language)}{say('status_old', language)}"
 
 
-def to_check(result: TrialResult) -> list[str]:
+def _space(language: str) -> str:
+    """Between sentences: a space in English, nothing in Chinese."""
+    return "" if language == "zh" else " "
+
+
+def to_check(result: TrialResult, language: str = EN) -> list[str]:
     """What the study team will still check, as patients see it: the plain groups of the
     open checks (at most five), in content order; nothing for a trial ruled out."""
     if result.verdict == NOT_A_MATCH:
         return []
     wanted = {p.part.check for p in result.study_team_checks}
-    return [words for key, words in content()["check_groups"].items() if key in wanted]
+    return [words for key, words in content(language)["check_groups"].items() if key in wanted]
 
 
 def to_check_details(result: TrialResult) -> list[str]:
@@ -77,12 +91,12 @@ def to_check_details(result: TrialResult) -> list[str]:
     return _unique(p.part.study_team for p in result.study_team_checks)
 
 
-def reasons(result: TrialResult) -> list[str]:
+def reasons(result: TrialResult, language: str = EN) -> list[str]:
     """Why the verdict is what it is, naming the answers that decided it."""
     if result.verdict == NOT_A_MATCH:
-        return [_ruled_out(p) for p in result.deciding]
+        return [_ruled_out(p, language) for p in result.deciding]
     if result.verdict == UNCLEAR:
-        return [_still_open(p) for p in result.open_parts]
+        return [_still_open(p, language) for p in result.open_parts]
     return []
 
 
@@ -93,26 +107,34 @@ def for_now(result: TrialResult) -> bool:
     return bool(deciding) and all(p.part.timing for p in deciding)
 
 
-def _ruled_out(part: PartResult) -> str:
-    reason = f"{part.part.summary}. {say('told_us', answers=_answers_in_words(part))}"
+def _ruled_out(part: PartResult, language: str = EN) -> str:
+    gap, stop = _space(language), _stop(language)
+    told = say("told_us", language, answers=_answers_in_words(part, language))
+    reason = f"{part.part.summary}{stop}{gap}{told}"
     if part.part.timing:
-        reason += f" {part.part.timing} {say('may_change')}"
+        reason += f"{gap}{part.part.timing}{gap}{say('may_change', language)}"
     return reason
 
 
-def _still_open(part: PartResult) -> str:
+def _still_open(part: PartResult, language: str = EN) -> str:
     """An open part: answered but not decisive ('not sure', or a 'yes' the study team must
     weigh), or not answered at all."""
+    gap, stop = _space(language), _stop(language)
     if part.answers:
-        told = say("told_us", answers=_answers_in_words(part))
-        return f"{part.part.summary}. {told} {say('team_will_check')}"
-    return f"{part.part.summary}. {say('not_answered')}"
+        told = say("told_us", language, answers=_answers_in_words(part, language))
+        return f"{part.part.summary}{stop}{gap}{told}{gap}{say('team_will_check', language)}"
+    return f"{part.part.summary}{stop}{gap}{say('not_answered', language)}"
 
 
-def _answers_in_words(part: PartResult) -> str:
-    catalog = load_catalog()
-    return "; ".join(
-        f"{catalog[name].label}: {catalog[name].label_of(value)}"
+def _stop(language: str) -> str:
+    return "。" if language == "zh" else "."
+
+
+def _answers_in_words(part: PartResult, language: str = EN) -> str:
+    catalog = load_catalog(language=language)
+    colon, semicolon = ("：", "；") if language == "zh" else (": ", "; ")
+    return semicolon.join(
+        f"{catalog[name].label}{colon}{catalog[name].label_of(value)}"
         for name, value in part.answers.items()
     )
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from bot import rules
+from bot import i18n, rules
 from bot.catalog import CONTENT_DIR, Catalog, Fact, load_catalog
 from bot.registry import REGISTRY_DIR, normalise, read_criteria
 from bot.settings import content_settings
@@ -119,27 +119,43 @@ def trials_dir() -> Path:
     return Path(content_settings().trials_dir or TRIALS_DIR)
 
 
-def load_trials(directory: Path | None = None) -> tuple[Trial, ...]:
+def load_trials(directory: Path | None = None, language: str = "en") -> tuple[Trial, ...]:
     """Every trial file in the directory (default `trials_dir()`), checked, in NCT ID order.
-    Raises TrialDataError for the first problem found; nothing is returned half-loaded."""
-    return _load_trials(directory or trials_dir())
+    Raises TrialDataError for the first problem found; nothing is returned half-loaded. In
+    another language each file's patient wording is its overlay (`<language>/trials/` beside
+    the folder); the record's fields, rules and data version stay the English file's."""
+    return _load_trials(directory or trials_dir(), language)
 
 
 @cache
-def _load_trials(directory: Path) -> tuple[Trial, ...]:
+def _load_trials(directory: Path, language: str = "en") -> tuple[Trial, ...]:
     catalog = load_catalog()
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise TrialDataError(f"no trial data files in {directory}")
-    return tuple(load_trial(path, catalog) for path in files)
+    return tuple(load_trial(path, catalog, language=language) for path in files)
 
 
-def load_trial(path: Path, catalog: Catalog, registry_dir: Path = REGISTRY_DIR) -> Trial:
+def _overlaid(path: Path, data: Any, language: str) -> Any:
+    """The trial's data with its translation laid on (record fields untouched)."""
+    overlay_path = path.parent.parent / language / "trials" / path.name
+    if language == "en" or not isinstance(data, Mapping) or not overlay_path.is_file():
+        return data
+    overlay = yaml.safe_load(overlay_path.read_text(encoding="utf-8")) or {}
+    merged = dict(data)
+    for key, value in overlay.items():
+        if key in data and key not in i18n.RECORD_KEYS:
+            merged[key] = i18n.merge(data[key], value)
+    return merged
+
+
+def load_trial(path: Path, catalog: Catalog, registry_dir: Path = REGISTRY_DIR,
+               language: str = "en") -> Trial:
     """One trial file, checked against the catalog and, when `registry_dir` keeps the trial's
     registry record, against the record's criteria."""
     raw_bytes = path.read_bytes()
     try:
-        data = yaml.safe_load(raw_bytes)
+        data = _overlaid(path, yaml.safe_load(raw_bytes), language)
     except yaml.YAMLError as error:
         raise TrialDataError(f"{path.name}: not valid YAML: {error}") from error
     if not isinstance(data, Mapping):

@@ -17,6 +17,7 @@ import requests
 
 from bot.catalog import load_catalog
 from bot.dialogue import content
+from bot.i18n import LANGUAGES
 from bot.values import AUDIENCE, AUDIENCES, CLOSED_CHOICE, CLOSED_GO_ON, CONSENT, UNKNOWN
 from devkit.servers import rest_headers, rest_id
 
@@ -24,13 +25,15 @@ RESULT_TYPE = "screening_result"
 
 
 def question_index() -> dict[str, str]:
-    """Question text -> the slot it asks for, in every wording."""
-    catalog = load_catalog()
-    index = {content()["consent_question"]: CONSENT, content()["audience_question"]: AUDIENCE,
-             content()["closed_question"]: CLOSED_CHOICE}
-    for fact in catalog:
-        for audience in AUDIENCES:
-            index[fact.question(audience, catalog.persons)] = fact.name
+    """Question text -> the slot it asks for, in every wording of every language."""
+    index: dict[str, str] = {}
+    for language in LANGUAGES:
+        catalog, words = load_catalog(language=language), content(language)
+        index.update({words["consent_question"]: CONSENT, words["audience_question"]: AUDIENCE,
+                      words["closed_question"]: CLOSED_CHOICE})
+        for fact in catalog:
+            for audience in AUDIENCES:
+                index[fact.question(audience, catalog.persons)] = fact.name
     return index
 
 

@@ -42,6 +42,8 @@ CONTROL_SLOTS = {
     "delete_requested": "bool",
     "deletion_pending": "bool",
     "data_deleted": "bool",
+    # the conversation's language, "en" or "zh" (actions/state.py; absent: not chosen yet)
+    "language": "text",
 }
 
 

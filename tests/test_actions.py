@@ -29,7 +29,8 @@ def tracker(
     events = [{"event": "user", "text": t, "parse_data": {}} for t in earlier or []]
     events.append({"event": "user", "text": text, "parse_data": message})
     events += [{"event": "slot", "name": k, "value": v} for k, v in (to_validate or {}).items()]
-    all_slots = {**(slots or {}), "requested_slot": requested, **(to_validate or {})}
+    all_slots = {"language": "en", **(slots or {}), "requested_slot": requested,
+                 **(to_validate or {})}  # the language is chosen (tests/test_language.py)
     return Tracker("test-sender", all_slots, message, events, False, None,
                    {"name": active_loop} if active_loop else {}, "action_listen")
 
@@ -128,10 +129,11 @@ async def test_start_greets_once():
     assert dispatcher.messages == []
 
 
-async def test_restart_keeps_consent_and_audience():
+async def test_restart_keeps_consent_audience_and_language():
     events, _ = await run(ActionRestart(), tracker({**OPEN, "diagnosis": "ups"}))
     assert events[0]["event"] == "restart"
-    assert slot_values(events) == {"greeted": True, "consent": True, "audience": "self"}
+    assert slot_values(events) == {"greeted": True, "consent": True, "audience": "self",
+                                   "language": "en"}  # the language is kept too
     assert events[-1] == {"event": "followup", "name": "screening_form", "timestamp": None}
 
 

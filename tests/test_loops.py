@@ -24,7 +24,7 @@ from bot import dialogue
 from bot.catalog import load_catalog
 from bot.values import CLOSED_CHOICE, UNKNOWN
 
-OPEN = {"consent": True, "audience": "self"}
+OPEN = {"consent": True, "audience": "self", "language": "en"}  # language: already chosen
 
 
 # --- the rule, on the conversation logic ------------------------------------------------

@@ -26,11 +26,12 @@ import opencc
 import yaml
 
 from bot import i18n
+from bot.values import MAX_MESSAGE_CHARS
 
 _CONTENT = Path(__file__).parent.parent / "content"
 
 #: Longer messages are cut: no chat answer is this long, and the cap bounds the parsing time.
-_MAX_CHARS = 2000
+_MAX_CHARS = MAX_MESSAGE_CHARS
 
 LATIN = "A-Za-z0-9\u00c0-\u024f"
 CJK = "\u3400-\u9fff"

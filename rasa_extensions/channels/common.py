@@ -130,12 +130,16 @@ class DirectOutput(OutputChannel):
 
 
 async def run_turn(
-    on_new_message: OnNewMessage, text: str, sender_id: str, channel: str
+    on_new_message: OnNewMessage, text: str, sender_id: str, channel: str,
+    metadata: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run one patient message through Rasa; returns what the assistant said, in order."""
+    """Run one patient message through Rasa; returns what the assistant said, in order.
+    `metadata` is what the platform tells of the message ({"language": "zh"}: bot.language
+    decides the conversation's language from the first message's)."""
     collector = TurnCollector()
     try:
-        await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel))
+        await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel,
+                                         metadata=metadata or None))
     except Exception:  # whatever was said before the failure is still sent
         logger.exception("%s webhook: handling a message failed", channel)
     return collector.messages

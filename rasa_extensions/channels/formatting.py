@@ -7,7 +7,13 @@ and integrations; the plain-language result cards before them say the same, so m
 get only the text.
 
 Platform limits: Telegram 4096 characters per message, Messenger 2000, SMS (Twilio, also for
-WhatsApp) 1600, WeChat 2048 bytes of UTF-8 in its single passive reply.
+WhatsApp) 1600, WeChat 2048 bytes of UTF-8 in its single passive reply (a Chinese character is
+3 bytes). An SMS with any character outside the GSM 7-bit alphabet (Chinese) is sent as UCS-2:
+70 characters in a single part, 67 in each part of a multi-part message; such a turn is split
+into bodies of those sizes.
+
+What the channels add to the messages (option numbers, hints) is worded in the turn's
+language: Chinese when its text holds Chinese characters (bot.language.has_chinese).
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ from xml.etree import ElementTree
 
 import yaml
 
+from bot import i18n
 from bot.catalog import load_catalog
+from bot.i18n import LANGUAGES
+from bot.language import has_chinese
 from bot.values import AUDIENCES
 
 Message = dict[str, Any]
@@ -32,6 +41,8 @@ TELEGRAM_LIMIT = 4096  # characters (UTF-16 code units) per sendMessage
 MESSENGER_LIMIT = 2000  # characters per Send API text message
 SMS_LIMIT = 1600  # characters per Twilio message body (SMS and WhatsApp)
 WECHAT_LIMIT = 2048  # bytes (UTF-8) of Content in a passive reply
+UCS2_SINGLE = 70  # characters of a one-part SMS outside the GSM alphabet (Chinese)
+UCS2_PART = 67  # characters of each part of a multi-part UCS-2 SMS
 
 TELEGRAM_CALLBACK_BYTES = 64  # callback_data limit
 TELEGRAM_TITLE_MAX = 32  # longer labels are cut off on a phone: number them instead
@@ -43,8 +54,28 @@ WORDING_FILE = Path(__file__).with_name("wording.yaml")
 
 
 @cache
-def wording() -> dict[str, str]:
-    return yaml.safe_load(WORDING_FILE.read_text(encoding="utf-8"))
+def wording(language: str = i18n.DEFAULT_LANGUAGE) -> dict[str, str]:
+    """The channels' own words in `language` (its overlay, rasa_extensions/channels/zh/)."""
+    if language == i18n.DEFAULT_LANGUAGE:
+        return yaml.safe_load(WORDING_FILE.read_text(encoding="utf-8"))
+    return i18n.load(WORDING_FILE.relative_to(i18n.ROOT).as_posix(), language)
+
+
+def turn_language(messages: Sequence[Message]) -> str:
+    """The language of a turn's words: Chinese when any of its text is."""
+    return "zh" if any(has_chinese(_text_of(m)) for m in messages) else "en"
+
+
+#: The GSM 03.38 7-bit alphabet (basic set and the extension's characters): an SMS with any
+#: other character is UCS-2.
+GSM_CHARACTERS = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
+)
+
+
+def is_ucs2(text: str) -> bool:
+    return any(character not in GSM_CHARACTERS for character in text)
 
 
 def utf16_len(text: str) -> int:
@@ -58,7 +89,7 @@ def utf8_len(text: str) -> int:
 
 # --- splitting long text ------------------------------------------------------------------------
 
-_BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ")
+_BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "。", "？", "！", "; ", "；", ", ", "，", " ")
 
 
 def split_text(text: str, limit: int, size: Callable[[str], int] = len) -> list[str]:
@@ -113,10 +144,11 @@ def parse_choice(text: str) -> int | None:
 
 @cache
 def _number_questions() -> frozenset[str]:
-    """Every wording of the questions answered with a number (such as the age)."""
-    catalog = load_catalog()
+    """Every wording, in every language, of the questions answered with a number (the age)."""
+    catalogs = [load_catalog(language=language) for language in LANGUAGES]
     return frozenset(
         fact.question(audience, catalog.persons).strip()
+        for catalog in catalogs
         for fact in catalog
         if fact.type == "int"
         for audience in AUDIENCES
@@ -186,6 +218,8 @@ def telegram_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
     """sendMessage bodies (without chat_id), in order. Options become an inline keyboard; long
     labels are numbered in the text and the keyboard shows the numbers."""
     out: list[dict[str, Any]] = []
+    messages = list(messages)
+    words = wording(turn_language(messages))
     for message in messages:
         text, buttons = _text_of(message), _buttons_of(message)
         if not text and not buttons:
@@ -194,7 +228,7 @@ def telegram_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
         if buttons:
             titles = [str(b.get("title", "")) for b in buttons]
             if any(len(t) > TELEGRAM_TITLE_MAX for t in titles):
-                text = _join(text, numbered_options(buttons), wording()["number_hint"])
+                text = _join(text, numbered_options(buttons), words["number_hint"])
                 keys = [{"text": str(i), "callback_data": callback_data(_payload(b))}
                         for i, b in enumerate(buttons, start=1)]
                 rows = [keys[i:i + 5] for i in range(0, len(keys), 5)]
@@ -204,7 +238,7 @@ def telegram_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
                 one_row = len(keys) <= 3 and all(len(t) <= 14 for t in titles)
                 rows = [keys] if one_row else [[key] for key in keys]
             keyboard = {"inline_keyboard": rows}
-        parts = split_text(text or wording()["number_hint"], TELEGRAM_LIMIT, utf16_len)
+        parts = split_text(text or words["number_hint"], TELEGRAM_LIMIT, utf16_len)
         out += [{"text": part} for part in parts]
         if keyboard:
             out[-1]["reply_markup"] = keyboard
@@ -219,6 +253,8 @@ def messenger_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
     most 20 characters); otherwise they are numbered in the text and the quick replies show the
     numbers (numbered text only, past 13 options)."""
     out: list[dict[str, Any]] = []
+    messages = list(messages)
+    words = wording(turn_language(messages))
     for message in messages:
         text, buttons = _text_of(message), _buttons_of(message)
         if not text and not buttons:
@@ -231,12 +267,12 @@ def messenger_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
             if fits and all(0 < len(t) <= MESSENGER_TITLE_MAX for t in titles):
                 labels = titles
             else:
-                text = _join(text, numbered_options(buttons), wording()["number_hint"])
+                text = _join(text, numbered_options(buttons), words["number_hint"])
                 labels = [str(i) for i in range(1, len(buttons) + 1)]
             if fits:
                 quick_replies = [{"content_type": "text", "title": label, "payload": payload}
                                  for label, payload in zip(labels, payloads, strict=True)]
-        parts = split_text(text or wording()["number_hint"], MESSENGER_LIMIT, utf16_len)
+        parts = split_text(text or words["number_hint"], MESSENGER_LIMIT, utf16_len)
         out += [{"text": part} for part in parts]
         if quick_replies:
             out[-1]["quick_replies"] = quick_replies
@@ -251,15 +287,16 @@ def plain_blocks(messages: Sequence[Message]) -> list[str]:
     numbered (replies by number map to them); earlier ones are listed by name."""
     with_buttons = [i for i, m in enumerate(messages) if _buttons_of(m)]
     last = with_buttons[-1] if with_buttons else -1
+    words = wording(turn_language(messages))
     blocks: list[str] = []
     for index, message in enumerate(messages):
         text, buttons = _text_of(message), _buttons_of(message)
         if buttons:
             titles = [str(b.get("title", "")) for b in buttons]
             if index == last and expects_number(text):
-                options = wording()["also_reply"].format(options=", ".join(titles))
+                options = words["also_reply"].format(options=", ".join(titles))
             elif index == last:
-                options = _join(numbered_options(buttons), wording()["number_hint"])
+                options = _join(numbered_options(buttons), words["number_hint"])
             else:
                 options = "\n".join(f"- {t}" for t in titles)
             text = _join(text, options)
@@ -270,18 +307,25 @@ def plain_blocks(messages: Sequence[Message]) -> list[str]:
 
 def sms_bodies(messages: Sequence[Message], limit: int = SMS_LIMIT) -> list[str]:
     """The turn as few SMS/WhatsApp bodies as the limit allows (messages can arrive out of
-    order, so a turn is one body when it fits; split bodies are marked (1/3), (2/3), ...)."""
+    order, so a turn is one body when it fits; split bodies are marked (1/3), (2/3), ...).
+    A UCS-2 turn (Chinese) is one body of at most 70 characters, else bodies of at most 67."""
     text = "\n\n".join(plain_blocks(messages))
-    parts = split_text(text, limit)
+    single, part = (UCS2_SINGLE, UCS2_PART) if is_ucs2(text) else (limit, limit)
+    single, part = min(single, limit), min(part, limit)
+    parts = split_text(text, single)
     if len(parts) <= 1:
         return parts
-    parts = split_text(text, limit - len("(99/99) "))
-    return [f"({i}/{len(parts)}) {part}" for i, part in enumerate(parts, start=1)]
+    marker = len("(9/9) ") if part < 100 else len("(99/99) ")
+    parts = split_text(text, part - marker)
+    if len(parts) > 9 and part < 100:  # two-digit markers: one more character each
+        parts = split_text(text, part - len("(99/99) "))
+    return [f"({i}/{len(parts)}) {body}" for i, body in enumerate(parts, start=1)]
 
 
 def wechat_content(messages: Sequence[Message], limit: int = WECHAT_LIMIT) -> str:
     """The turn as one passive-reply text of at most `limit` UTF-8 bytes (shorten_blocks)."""
-    return shorten_blocks(plain_blocks(messages), limit, wording()["shortened"], utf8_len)
+    note = wording(turn_language(messages))["shortened"]
+    return shorten_blocks(plain_blocks(messages), limit, note, utf8_len)
 
 
 ELLIPSIS = " …"

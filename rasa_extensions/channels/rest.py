@@ -69,6 +69,12 @@ class TokenRestInput(RestInput):
         except IdentityError as error:
             raise InvalidUsage(f"'sender': {error}") from None
 
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """The request body's `metadata` object ({"language": "zh"}), passed to the message."""
+        body = request.json if isinstance(request.json, dict) else {}
+        metadata = body.get("metadata")
+        return metadata if isinstance(metadata, dict) else None
+
     def _extract_input_channel(self, request: Request) -> str:
         return self.name()
 

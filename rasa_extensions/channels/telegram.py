@@ -32,6 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import language
 from bot.identity import TELEGRAM
 from bot.settings import load_settings
 from rasa_extensions.channels import formatting
@@ -141,7 +142,10 @@ class VerifiedTelegramInput(TelegramInput):
         if chat is None or text is None:
             return
         conversation = conversation_for(TELEGRAM, chat)
-        messages = await run_turn(on_new_message, text, conversation, self.name())
+        sender = (callback if isinstance(callback, dict) else update["message"]).get("from")
+        code = language.telegram_language((sender or {}).get("language_code"))
+        metadata = {"language": code} if code else None
+        messages = await run_turn(on_new_message, text, conversation, self.name(), metadata)
         await self.api.deliver(chat, messages)
 
     async def _typed(

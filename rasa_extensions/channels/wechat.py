@@ -183,13 +183,14 @@ class WeChatInput(InputChannel):
             text = fields.get("Recognition", "")
         if kind == "event":
             event = fields.get("Event", "").lower()
-            content = formatting.wording()["welcome"] if event == "subscribe" else ""
+            content = formatting.wording("zh")["welcome"] if event == "subscribe" else ""
         elif not text.strip():
-            content = formatting.wording()["non_text"]
+            content = formatting.wording("zh")["non_text"]
         else:
             conversation = conversation_for(WECHAT, patient)
             text = await with_choice_resolved(request, conversation, text)
-            messages = await run_turn(on_new_message, text, conversation, self.name())
+            messages = await run_turn(on_new_message, text, conversation, self.name(),
+                                      {"language": "zh"})  # WeChat's people read Chinese
             content = formatting.wechat_content(messages)
         if not content:
             return NO_REPLY

@@ -32,6 +32,8 @@ class Shown:
 class NumberedPatient:
     turn: Callable[[str], list[Shown]]
     number_style: Callable[[int], str] = str  # how the patient types "2": "2", "2.", " 2 "
+    language: str = "en"  # the language the assistant speaks to this patient
+    opening: str = "hello"
     transcript: list[tuple[str, list[Shown]]] = field(default_factory=list)
 
     def say(self, text: str) -> list[Shown]:
@@ -56,7 +58,7 @@ class NumberedPatient:
 
     def screen(self, truth: Mapping[str, Any], audience: str = "self", max_turns: int = 60):
         """Greeting, consent, audience, then every question, all answered by number."""
-        self.say("hello")
+        self.say(self.opening)
         for _ in range(max_turns):
             asked = self.asked()
             if asked is None:
@@ -66,18 +68,20 @@ class NumberedPatient:
         raise AssertionError(f"no end after {max_turns} answers:\n{self.dump()}")
 
     def answer(self, slot: str, options: list[str], truth: Mapping[str, Any], audience: str):
+        words = content(self.language)
         if slot == CONSENT:
-            wanted = [content()["consent_buttons"][0]]
+            wanted = [words["consent_buttons"][0]]
         elif slot == AUDIENCE:
-            wanted = [o["label"] for o in content()["audience_buttons"] if o["value"] == audience]
+            wanted = [o["label"] for o in words["audience_buttons"] if o["value"] == audience]
         elif slot == CLOSED_CHOICE:  # only the not-recruiting study is left: go on by default
             choice = truth.get(slot, CLOSED_GO_ON)
-            wanted = [o["label"] for o in content()["closed_buttons"] if o["value"] == choice]
+            wanted = [o["label"] for o in words["closed_buttons"] if o["value"] == choice]
         else:
-            fact = load_catalog()[slot]
+            fact = load_catalog(language=self.language)[slot]
             value = truth.get(slot, UNKNOWN)
             if fact.type == "int":  # a number that must stay an age, never an option
-                return "not sure" if value == UNKNOWN else str(value)
+                unsure = "不确定" if self.language == "zh" else "not sure"
+                return unsure if value == UNKNOWN else str(value)
             wanted = [o.label for o in fact.choices(audience) + fact.proxy_options
                       if o.value == value]
         for label in wanted:

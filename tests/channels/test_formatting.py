@@ -269,3 +269,47 @@ def test_wechat_reply_escapes_cdata_end_markers():
     fields = f.parse_wechat_xml(xml.encode())
     assert fields == {"ToUserName": "o1", "FromUserName": "gh_1", "CreateTime": "5",
                       "MsgType": "text", "Content": "a ]]> b"}
+
+
+# --- Chinese: UCS-2 SMS parts, WeChat bytes, the channels' words ------------------------------
+
+
+def test_a_chinese_sms_is_ucs2_and_english_is_not():
+    assert f.is_ucs2("您今年多大？") and not f.is_ucs2("How old are you? 1. Yes")
+
+
+def test_a_short_chinese_sms_is_one_part_of_at_most_70_characters():
+    text = "您" * 70
+    assert f.sms_bodies([text_message(text)]) == [text]
+
+
+def test_a_long_chinese_sms_is_split_into_parts_of_at_most_67_characters():
+    text = "。".join(["这是一句比较长的中文句子，用来测试短信的拆分"] * 12)
+    bodies = f.sms_bodies([text_message(text)])
+    assert len(bodies) > 1
+    assert all(len(body) <= f.UCS2_PART for body in bodies)
+    assert bodies[0].startswith(f"(1/{len(bodies)}) ")
+    assert "".join(body.split(") ", 1)[1] for body in bodies).replace("。", "") == \
+        text.replace("。", "")
+
+
+def test_a_chinese_question_on_sms_numbers_its_options_in_chinese():
+    question = ask_message("consent", None, {}, "zh")
+    (body, *rest) = f.sms_bodies([question])
+    joined = "".join([body, *rest])
+    assert "1. 同意" in joined and "请回复答案前面的数字" in joined
+
+
+def test_a_chinese_wechat_reply_fits_2048_bytes():
+    cards = result_messages(PATIENT_B, language="zh")
+    content = f.wechat_content(cards, limit=f.WECHAT_LIMIT)
+    assert len(content.encode("utf-8")) <= f.WECHAT_LIMIT
+    long = [text_message("肉瘤" * 800), text_message("您今年多大？")]
+    shortened = f.wechat_content(long)
+    assert len(shortened.encode("utf-8")) <= f.WECHAT_LIMIT
+    assert "微信只允许较短的回复" in shortened and shortened.endswith("您今年多大？")
+
+
+def test_chinese_words_are_cut_at_chinese_sentence_ends():
+    text = "第一句话在这里。第二句话在这里。第三句。"
+    assert f.split_text(text, 10) == ["第一句话在这里。", "第二句话在这里。", "第三句。"]

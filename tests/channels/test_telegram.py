@@ -244,3 +244,13 @@ def test_the_registration_command_sets_the_webhook_with_the_secret_token(fake):
     done = subprocess.run(command, env=insecure, cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2 and "https://" in done.stderr
+
+
+def test_a_user_whose_telegram_is_in_chinese_is_greeted_in_chinese(chat):
+    update = message_update(chat.chat_id, "/start")
+    update["message"]["from"]["language_code"] = "zh-hans"
+    shown = [_shown(body) for body in chat.post(update)]
+    zh = content("zh")
+    assert shown[-1].text == zh["consent_question"]
+    assert shown[-1].buttons == zh["consent_buttons"]
+    assert [s.text for s in chat.tap(zh["consent_buttons"][0])][-1] == zh["audience_question"]

@@ -152,3 +152,36 @@ def test_unsigned_or_wrongly_signed_posts_are_refused_before_any_conversation(
     assert reply.status_code == 403
     assert stored_events(servers, conversation_of(SMS, sender)) == []
     assert fake.since(mark, "twilio") == []
+
+
+def test_an_sms_in_chinese_is_answered_in_chinese_within_ucs2_parts(sms):
+    bodies = sms.send("你好")
+    assert all(len(body) <= formatting.UCS2_PART for body in bodies) or len(bodies) == 1
+    assert all(len(body) <= formatting.UCS2_SINGLE for body in bodies)
+    assert bodies[0].startswith(f"(1/{len(bodies)}) ")
+    text = "".join(body.split(") ", 1)[1] for body in bodies)
+    assert "1. 同意" in text and content("zh")["consent_question"] in text
+
+
+def _joined(bodies: list[str]) -> str:
+    """The turn as the patient reads it: the parts in order, without their (i/n) marks."""
+    return "\n".join(b.split(") ", 1)[1] if b.startswith("(") else b for b in bodies)
+
+
+def test_a_chinese_sms_screening_starts_in_chinese_and_keeps_ucs2_limits(sms):
+    sms.send("你好")
+    assert content("zh")["audience_question"] in _joined(sms.send("1"))  # 1. 同意
+    assert "孩子得的是哪种肉瘤？" in _joined(sms.send("2"))  # 2. 我的孩子
+    assert "孩子今年多大？" in _joined(sms.send("5"))  # 5. 骨肉瘤
+    sms.send("14")
+    assert user_texts(sms.servers, sms.conversation)[:4] == ["你好", "同意", "我的孩子", "骨肉瘤"]
+    assert stored_slots_language(sms) == "zh"
+    for body in sms.bodies:
+        limit = formatting.UCS2_PART if body.startswith("(") else formatting.UCS2_SINGLE
+        assert len(body) <= limit, body
+
+
+def stored_slots_language(phone: Phone) -> str | None:
+    slots = [data for kind, data in stored_events(phone.servers, phone.conversation)
+             if kind == "slot" and data.get("name") == "language"]
+    return slots[-1]["value"] if slots else None

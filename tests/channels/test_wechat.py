@@ -91,22 +91,35 @@ def test_url_check_echoes_echostr_only_when_signed(servers):
         assert requests.get(url, params=bad, timeout=10).status_code == 403
 
 
-def test_a_text_gets_a_passive_reply_with_the_turn_and_numbered_options(servers):
-    user = WeChatUser(servers)
-    text = user.say("你好 hello")
-    assert "I am not a doctor" in text
-    assert "1. Yes, I agree\n2. No, thank you" in text
+ZH = content("zh")
+
+
+def test_a_text_gets_a_passive_reply_in_chinese_with_numbered_options(servers):
+    user = WeChatUser(servers)  # WeChat's conversations are in Chinese, whatever is typed
+    text = user.say("hello")
+    assert ZH["greeting"].strip()[:20] in text
+    assert "1. 同意\n2. 不用了，谢谢" in text and "请回复答案前面的数字" in text
     text = user.say("1")
-    assert content()["audience_question"] in text
-    assert user_texts(servers, wx(user.openid)) == ["你好 hello", "Yes, I agree"]
+    assert ZH["audience_question"] in text
+    assert user_texts(servers, wx(user.openid)) == ["hello", "同意"]
 
 
-def test_a_whole_screening_fits_wechat_replies(servers):
+def test_a_whole_chinese_screening_fits_wechat_replies(servers):
     user = WeChatUser(servers)
-    patient = NumberedPatient(user.turn, number_style=lambda n: f"{n}。")
+    patient = NumberedPatient(user.turn, number_style=lambda n: f"{n}。", language="zh",
+                              opening="你好")
     patient.screen(PATIENT_A, audience="self")
     assert stored_verdicts(servers, wx(user.openid)) == {A: "possible_match", B: "not_a_match"}
-    assert "You may be a match for this study" in patient.all_text()
+    text = patient.all_text()
+    assert ZH["verdict_words"]["possible_match"] in text and "您今年多大？" in text
+
+
+def test_english_on_wechat_after_typing_english(servers):
+    user = WeChatUser(servers)
+    user.say("你好")
+    text = user.say("English")
+    assert content()["language_switched"] in text
+    assert "1. Yes, I agree\n2. No, thank you" in text
 
 
 def test_a_retry_of_the_same_message_gets_the_same_reply_and_runs_once(servers):
@@ -129,14 +142,14 @@ def test_a_signature_replayed_with_another_body_is_refused(servers):
 def test_other_messages_and_events(servers):
     openid = new_openid()
     image = push(openid, "image", PicUrl="http://mmbiz.qpic.cn/x.jpg", MediaId="m1")
-    assert reply_content(post(servers, image), openid) == formatting.wording()["non_text"]
+    assert reply_content(post(servers, image), openid) == formatting.wording("zh")["non_text"]
     follow = push(openid, "event", Event="subscribe")
-    assert reply_content(post(servers, follow), openid) == formatting.wording()["welcome"]
+    assert reply_content(post(servers, follow), openid) == formatting.wording("zh")["welcome"]
     unfollow = post(servers, push(openid, "event", Event="unsubscribe"))
     assert unfollow.status_code == 200 and unfollow.text == "success"
     assert stored_events(servers, wx(openid)) == []
     voice = push(openid, "voice", MediaId="m2", Format="amr", Recognition="hello")
-    assert "I am not a doctor" in reply_content(post(servers, voice), openid)
+    assert ZH["greeting"].strip()[:20] in reply_content(post(servers, voice), openid)
     assert user_texts(servers, wx(openid)) == ["hello"]
 
 

@@ -156,7 +156,7 @@ async def test_the_actions_record_consent_audience_result_contact_and_delete(env
 
 async def test_finishing_screens_once_for_the_messages_and_the_stored_result(env, monkeypatch):
     from actions import screening
-    from bot import dialogue, engine
+    from bot import cards, engine
     from bot.storage import patient
 
     migrate.upgrade(env)
@@ -166,7 +166,7 @@ async def test_finishing_screens_once_for_the_messages_and_the_stored_result(env
         calls.append(dict(facts))
         return engine.screen(facts, *args)
 
-    for module in (screening, dialogue, patient):
+    for module in (screening, cards, patient):
         monkeypatch.setattr(module, "screen", counted)
     await run(ActionFinishScreening(), tracker(
         "bob", {"consent": True, "audience": "self", **PATIENT_A}))
