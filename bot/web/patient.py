@@ -39,6 +39,8 @@ CONTENT = "bot/web/content.yaml"
 #: its `<html lang>`.
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
+#: The switch's order: 中文 / English.
+SWITCH_ORDER = ("zh", "en")
 
 #: The keys of bot/content/conversation.yaml the result cards use.
 RESULT_WORDING = (
@@ -92,7 +94,7 @@ def languages() -> dict[str, Any]:
     return {
         code: {"name": LANGUAGE_NAMES[code], "htmlLang": HTML_LANG[code],
                "text": page_text(code), "labels": result_wording(code)}
-        for code in i18n.LANGUAGES
+        for code in SWITCH_ORDER
     }
 
 
