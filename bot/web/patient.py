@@ -109,6 +109,7 @@ def chat_config(embedded: bool = False) -> dict[str, Any]:
         "language": language,
         "languageAsked": requested_language() is not None,
         "languages": languages(),
+        "switchOrder": list(SWITCH_ORDER),  # JSON objects lose their order (tojson sorts)
         "text": page_text(language),
         "labels": result_wording(language),
         "assets": {

@@ -76,6 +76,7 @@ def test_a_zh_cn_browser_gets_the_page_in_chinese_at_phone_size(zh_phone, server
     assert pressed(chat) == ["中文"]
     expect(chat.root.locator(".sc-lang-option[lang='zh-CN']")).to_have_text("中文")
     expect(chat.root.locator(".sc-lang-option[lang='en']")).to_have_text("English")
+    assert chat.root.locator(".sc-lang-option").all_inner_texts() == ["中文", "English"]
     assert chat.bot_texts(), "the greeting renders"
     assert sent and sent[0]["message"] == "/greet"
     assert all(m.get("metadata") == {"language": "zh"} for m in sent), sent

@@ -50,6 +50,7 @@ def test_the_page_carries_each_languages_words_for_the_switch():
     assert set(config["languages"]) == set(i18n.LANGUAGES)
     zh, en = config["languages"]["zh"], config["languages"]["en"]
     assert (zh["name"], en["name"]) == ("中文", "English")  # the words sent to switch
+    assert config["switchOrder"] == ["zh", "en"]  # 中文 / English
     assert zh["text"]["title"] == "肉瘤研究问答" and "120" in zh["text"]["notice"]
     assert zh["labels"]["reasons_heading"] != en["labels"]["reasons_heading"]
     assert zh["text"].keys() == en["text"].keys()

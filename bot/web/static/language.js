@@ -54,7 +54,10 @@
     group.className = "sc-lang";
     group.setAttribute("role", "group");
     var buttons = {};
-    Object.keys(config.languages).forEach(function (code) {
+    var order = (config.switchOrder || Object.keys(config.languages)).filter(function (code) {
+      return known(config, code);
+    });
+    order.forEach(function (code) {
       var language = config.languages[code];
       var button = document.createElement("button");
       button.type = "button";

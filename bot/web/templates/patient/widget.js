@@ -49,12 +49,14 @@
     var launcher = document.createElement("button");
     launcher.type = "button";
     launcher.className = "sc-launcher";
+    launcher.lang = config.languages[language];
     launcher.textContent = text.open_chat;
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "sc-panel");
 
     var panel = document.createElement("div");
     panel.className = "sc-panel";
+    panel.lang = config.languages[language];
     panel.id = "sc-panel";
     panel.setAttribute("role", "region");
     panel.setAttribute("aria-label", text.title);
