@@ -2,7 +2,8 @@
 # The Debian packages the project needs beyond Python, installed when missing.
 #   scripts/system-packages.sh run    what `make run` needs: Node.js and npm (the chat page's
 #                                     socket.io-client comes from npm)
-#   scripts/system-packages.sh test   also what `make test` needs: chromium (browser tests),
+#   scripts/system-packages.sh test   also what `make test` needs: chromium and a Chinese font
+#                                     (fonts-wqy-microhei) for the browser tests,
 #                                     postgresql (storage tests), nginx and redis-server
 #                                     (cluster tests)
 # As root (or with passwordless sudo) it runs apt-get install; otherwise it prints the one
@@ -13,6 +14,8 @@ missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)
 if [ "${1:-run}" = "test" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # A font with Chinese characters, so the Chinese pages' screenshots show text, not boxes.
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
   [ -x /usr/sbin/nginx ] || missing+=(nginx)
   command -v redis-server >/dev/null || missing+=(redis-server)

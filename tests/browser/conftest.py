@@ -61,7 +61,8 @@ def host_page() -> HostPageServer:
 def servers(tmp_path_factory, browser, host_page) -> Servers:
     with running_servers(tmp_path_factory.mktemp("browser-data"),
                          extra_origins=(host_page.origin,)) as running:
-        host_page.chat_urls = {"/": chat_origin(running), "/same-site": running.web_url}
+        host_page.chat_urls = {"/": chat_origin(running), "/same-site": running.web_url,
+                               "/same-site-zh": running.web_url}
         yield running
 
 

@@ -10,6 +10,8 @@ do, give a cross-site iframe no localStorage at all; a same-site one keeps it.)
 `window.spy(secrets, patterns)` is what a script of the host page (its analytics, an injected
 ad, a compromised library) could do: it looks for the given strings (case-insensitive) and
 regular expressions everywhere it can reach and lists where it found them.
+
+A path ending in `-zh` (`/same-site-zh`) embeds the widget with `data-lang="zh"` on its tag.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 SPY = Path(__file__).with_name("host_spy.js")
+#: A path ending so embeds the widget with the tag's `data-lang="zh"`.
+LANG_ZH = "-zh"
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -27,7 +31,7 @@ PAGE = """<!doctype html>
 <body>
 <main><h1>Sarcoma clinic</h1><p>A hospital page with the chat widget.</p></main>
 <script>{spy}</script>
-<script src="{widget}"></script>
+<script src="{widget}"{attributes}></script>
 </body></html>
 """
 
@@ -43,7 +47,9 @@ class HostPageServer:
             def do_GET(self) -> None:
                 chat = host.chat_urls.get(self.path, "")
                 page = PAGE.replace("{spy}", SPY.read_text(encoding="utf-8"))
-                body = page.replace("{widget}", f"{chat}/widget.js").encode()
+                attributes = ' data-lang="zh"' if self.path.endswith(LANG_ZH) else ""
+                body = page.replace("{widget}", f"{chat}/widget.js")
+                body = body.replace("{attributes}", attributes).encode()
                 self.send_response(200 if chat else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))

@@ -131,7 +131,7 @@ def test_a_reload_continues_at_the_same_question_with_the_messages_so_far(page, 
 def test_keyboard_only(page, servers):
     chat = open_chat(page, servers.web_url)
     chat.wait_for_reply()
-    for _ in range(8):  # the new-chat button, the conversation log, its buttons, the input
+    for _ in range(10):  # the language switch, the new-chat button, the log, its buttons, input
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.classList.contains('sc-input')"):
             break

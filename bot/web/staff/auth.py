@@ -38,7 +38,7 @@ SESSION_COOKIE = "staff_session"
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
 COOKIE_PATH = "/staff"
 #: Endpoints that answer without a session.
-PUBLIC_ENDPOINTS = {"staff.login"}
+PUBLIC_ENDPOINTS = {"staff.login", "staff.language"}
 #: Endpoints a session waiting for its second factor may reach.
 SECOND_FACTOR_ENDPOINTS = {"staff.second_factor", "staff.logout"}
 #: Endpoints that are not pages: refused with 401 instead of a redirect to sign-in.

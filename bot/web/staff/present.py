@@ -10,28 +10,34 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot import i18n
 from bot.catalog import load_catalog
 from bot.engine import STUDY_TEAM, UNKNOWN_STATUS, VERDICTS, rules_out
 from bot.storage.base import StorageError
 from bot.storage.models import Conversation, TrialResult
 from bot.storage.queries import ConversationFilter
 from bot.trials import Criterion, Trial, load_trials
+from bot.values import UNKNOWN
 from bot.web.patient import INIT_PAYLOAD
 
-CONTENT = Path(__file__).resolve().parent / "content.yaml"
+CONTENT = "bot/web/staff/content.yaml"
 MAX_TEXT = 200  # characters of a free-text search
 #: What the chat page sends, unseen, to open a conversation, and Rasa's session start.
 HIDDEN_OPENERS = {INIT_PAYLOAD, "/session_start"}
 
 
+def words(language: str | None = None) -> dict[str, Any]:
+    """The staff pages' words in `language`, by default the interface's (staff/language.py)."""
+    from bot.web.staff import language as interface
+
+    return _words(language or interface.current())
+
+
 @cache
-def words() -> dict[str, Any]:
-    return yaml.safe_load(CONTENT.read_text(encoding="utf-8"))
+def _words(language: str) -> dict[str, Any]:
+    return i18n.load(CONTENT, language)
 
 
 @cache
@@ -186,13 +192,36 @@ def _time(stamp: Any) -> datetime | None:
 # --- facts and criteria -------------------------------------------------------------------
 
 
-def facts_in_words(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(label, answer) in the catalog's order; facts the catalog no longer has come last."""
+def facts_in_words(facts: Mapping[str, Any],
+                   language: str = i18n.DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
+    """(label, answer) in the catalog's order, in `language`; facts the catalog no longer has
+    come last, as stored."""
     catalog = load_catalog()
     known = sorted((catalog[name] for name in facts if name in catalog), key=lambda f: f.order)
-    rows = [(fact.label, fact.label_of(facts[fact.name])) for fact in known]
+    rows = [(language != i18n.DEFAULT_LANGUAGE and _fact_words(fact.name, facts[fact.name],
+                                                               language))
+            or (fact.label, fact.label_of(facts[fact.name])) for fact in known]
     rows += [(name, str(value)) for name, value in sorted(facts.items()) if name not in catalog]
     return rows
+
+
+def _fact_words(name: str, value: Any, language: str) -> tuple[str, str] | None:
+    """A fact and its answer in the translated facts file's words (None: not translated)."""
+    fact = _translated_facts(language).get(name)
+    if not fact or not fact.get("label"):
+        return None
+    answers = words(language)["answers"]
+    if value == UNKNOWN:
+        return fact["label"], answers["unknown"]
+    if isinstance(value, bool):
+        return fact["label"], answers["yes" if value else "no"]
+    labels = {v.get("value"): v.get("label") for v in fact.get("values") or []}
+    return fact["label"], str(labels.get(value) or value)
+
+
+@cache
+def _translated_facts(language: str) -> dict[str, Mapping[str, Any]]:
+    return {fact["name"]: fact for fact in i18n.load("bot/content/facts.yaml", language)["facts"]}
 
 
 @dataclass(frozen=True)
@@ -230,27 +259,54 @@ class TrialView:
         return self.current_version != self.trial_version
 
 
-def trial_views(rows: Sequence[TrialResult], overrides: Sequence[Any]) -> list[TrialView]:
+def trial_views(rows: Sequence[TrialResult], overrides: Sequence[Any],
+                language: str = i18n.DEFAULT_LANGUAGE) -> list[TrialView]:
+    """Each trial's evidence; the criteria's parts summarised in `language` (the registry's
+    text of each criterion stays the record's English)."""
     latest_override = {o.nct_id: o for o in overrides}  # ordered by id: the last one wins
-    return [_trial_view(row, latest_override.get(row.nct_id)) for row in rows]
+    return [_trial_view(row, latest_override.get(row.nct_id), language) for row in rows]
 
 
-def _trial_view(row: TrialResult, override: Any) -> TrialView:
+@cache
+def translated_trial(nct_id: str, language: str) -> dict[str, Any]:
+    """The trial file in `language` (its overlay on the English), or {} when there is none
+    (a trial from another TRIALS_DIR)."""
+    try:
+        return i18n.load(f"bot/content/trials/{nct_id}.yaml", language)
+    except OSError:
+        return {}
+
+
+def part_words(nct_id: str, language: str) -> dict[tuple[str, int, int], tuple[str, str | None]]:
+    """(kind, criterion number, part position) -> (summary, study-team check) in `language`,
+    from the trial file's translation overlay (English where it has none)."""
+    data = translated_trial(nct_id, language)
+    return {(kind, criterion["number"], index): (part.get("summary", ""), part.get("study_team"))
+            for kind in ("inclusion", "exclusion") for criterion in data.get(kind) or []
+            for index, part in enumerate(criterion.get("parts") or [])}
+
+
+def _trial_view(row: TrialResult, override: Any, language: str) -> TrialView:
     trial = trials_by_id().get(row.nct_id)
     if trial is None:
         return TrialView(row.nct_id, row.nct_id, row.verdict, row.recruiting,
                          row.trial_version, None, [], [], override)
+    words = part_words(trial.nct_id, language)
     criteria, checks = [], []
     for criterion in trial.criteria:
         parts = []
-        for part in criterion.parts:
+        for index, part in enumerate(criterion.parts):
             status = row.criteria.get(part.id, UNKNOWN_STATUS)
-            parts.append(PartView(part.summary, status, rules_out(criterion, status),
-                                  part.study_team))
-            if status == STUDY_TEAM and part.study_team and part.study_team not in checks:
-                checks.append(part.study_team)
+            summary, study_team = words.get((criterion.kind, criterion.number, index),
+                                            (part.summary, part.study_team))
+            study_team = study_team if part.study_team else None
+            parts.append(PartView(summary or part.summary, status, rules_out(criterion, status),
+                                  study_team))
+            if status == STUDY_TEAM and study_team and study_team not in checks:
+                checks.append(study_team)
         criteria.append(CriterionView(criterion, parts))
     if row.verdict == "not_a_match":
         checks = []  # as the patient's result: nothing left to check for a trial ruled out
-    return TrialView(row.nct_id, trial.short_title, row.verdict, row.recruiting,
+    title = translated_trial(trial.nct_id, language).get("short_title") or trial.short_title
+    return TrialView(row.nct_id, title, row.verdict, row.recruiting,
                      row.trial_version, trial.version, criteria, checks, override)

@@ -33,7 +33,7 @@ from bot.storage import deletion
 from bot.storage.base import StorageError
 from bot.storage.models import utcnow
 from bot.storage.queries import ConversationFilter
-from bot.web.staff import admin, auth, present, roles
+from bot.web.staff import admin, auth, language, present, roles
 from bot.web.staff.auth import accounts, actor
 
 PAGE_SIZE = 50
@@ -46,6 +46,7 @@ SUMMARY_WEEKS = 26
 blueprint = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../templates")
 auth.register(blueprint)
 admin.register(blueprint)
+language.register(blueprint)
 
 
 @blueprint.context_processor
@@ -83,20 +84,15 @@ def _list_context() -> dict:
             "words": present.words(), "staff": g.staff}
 
 
-#: What a review action says once saved (the redirect's ?done=...).
-DONE = {
-    "reviewed": "Marked as reviewed.",
-    "unreviewed": "Marked as not reviewed.",
-    "note": "Note added.",
-    "tags": "Tags saved.",
-    "override": "Override recorded. The patient's own result is unchanged.",
-    "contact": "Contact request marked as done.",
-}
+#: A review action's ?done=... -> its words in content.yaml `done:` (said once saved).
+DONE = {"reviewed": "reviewed", "unreviewed": "unreviewed", "note": "note_added",
+        "tags": "tags", "override": "override", "contact": "contact"}
 
 
 @blueprint.get("/conversations/<public_id>")
 def conversation(public_id: str) -> str:
-    return _conversation_page(public_id, done=DONE.get(request.args.get("done", "")))
+    done = DONE.get(request.args.get("done", ""))
+    return _conversation_page(public_id, done=present.words()["done"][done] if done else None)
 
 
 def _conversation_page(public_id: str, done: str | None = None, error: str | None = None,
@@ -110,8 +106,9 @@ def _conversation_page(public_id: str, done: str | None = None, error: str | Non
         "staff/conversation.html", conversation=found, words=present.words(),
         staff=g.staff, verdicts=VERDICTS, done=done, error=error,
         turns=present.transcript(store().transcript_events(found.sender_id)),
-        facts=present.facts_in_words(latest.facts) if latest else [],
-        trials=present.trial_views(latest.trials, found.overrides) if latest else [],
+        facts=present.facts_in_words(latest.facts, language.current()) if latest else [],
+        trials=present.trial_views(latest.trials, found.overrides, language.current())
+        if latest else [],
         result_count=len(found.results),
     ), status
 

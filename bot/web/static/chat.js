@@ -7,6 +7,8 @@
  * - Bot messages arrive as `bot_uttered`: {text, quick_replies:[{title, payload}]}, or the
  *   `screening_result` custom message ({type, trials}, possibly under `custom`), shown as cards
  *   in place of the plain-text cards that precede it.
+ * - The page's words come in every language (config.languages); language.js picks one and
+ *   draws the 中文 / English switch. Every message sent carries {language} as its metadata.
  * - Every text is put in the page with textContent or createTextNode, never as markup.
  * - Storage is always the chat's own origin: on another site the chat runs in the widget's
  *   iframe (templates/patient/widget.js), never in the host page.
@@ -28,18 +30,9 @@
 
   // --- small helpers -------------------------------------------------------------------
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function fill(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
-    });
-  }
+  var cards = window.SarcomaChatCards;
+  var el = cards.el;
+  var externalLink = cards.externalLink;
 
   /** A bot_uttered payload as {text, buttons} or {result}, or null when not shown. */
   function normalize(data) {
@@ -80,20 +73,16 @@
     parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  function externalLink(href, label) {
-    var a = el("a", "sc-link", label);
-    if (/^https?:\/\//i.test(href)) a.href = href;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    return a;
-  }
 
   // --- the widget ------------------------------------------------------------------------
 
   function mount(container, config) {
     config = config || {};
-    var text = config.text || {};
-    var labels = config.labels || {};
+    var languages = config.languages || {};
+    var languageOf = window.SarcomaChatLanguage;
+    var language = languageOf.choose(config);
+    var text = (languages[language] || config).text || {};
+    var labels = (languages[language] || config).labels || {};
     var n = ++counter;
     var tab = window.SarcomaChatSession.store("sessionStorage");
     var headingLevel = Number(container.getAttribute && container.getAttribute("data-heading-level")) || 2;
@@ -109,7 +98,9 @@
     var endChat = el("button", "sc-new", text.end_chat);
     endChat.type = "button";
     endChat.title = text.end_chat_title || "";
+    var switcher = languageOf.switcher(config, language, switchTo);
     header.appendChild(title);
+    header.appendChild(switcher.node);
     header.appendChild(endChat);
 
     var notice = el("p", "sc-notice", text.notice);
@@ -244,80 +235,19 @@
       log.appendChild(item);
     }
 
-    var VERDICT_CLASS = { possible_match: "possible", unclear: "unclear", not_a_match: "not" };
-
     function renderResult(result) {
       var wrap = el("div", "sc-msg sc-msg--bot sc-result");
       wrap.appendChild(el("span", "sc-vh", text.bot_said));
+      // The cards in the language the result was given in (its "language"), else the page's.
+      var own = languages[result.language];
+      if (own) wrap.lang = own.htmlLang;
       result.trials.forEach(function (trial) {
-        wrap.appendChild(card(trial));
+        wrap.appendChild(cards.card(trial, { labels: own ? own.labels : labels, text: own ? own.text : text,
+          headingLevel: headingLevel + 1, idPrefix: "sc-" + n + "-card-" }));
       });
       log.appendChild(wrap);
     }
 
-    function card(trial) {
-      var verdict = String(trial.verdict || "");
-      var article = el("article", "sc-card sc-card--" + (VERDICT_CLASS[verdict] || "unclear"));
-      article.setAttribute("data-nct-id", String(trial.nct_id || ""));
-      article.setAttribute("data-verdict", verdict);
-      var heading = el("h" + Math.min(headingLevel + 1, 6), "sc-card-title", (trial.title || "") + " (" + trial.nct_id + ")");
-      heading.id = "sc-" + n + "-card-" + String(trial.nct_id || "").replace(/[^A-Za-z0-9]/g, "");
-      article.setAttribute("aria-labelledby", heading.id);
-      article.appendChild(heading);
-
-      var statusWords = fill(trial.recruiting ? labels.recruiting : labels.not_enrolling,
-        { status: trial.status || "", as_of: trial.status_as_of || "" });
-      if (trial.status_old && labels.status_old) statusWords += " " + labels.status_old;
-      article.appendChild(el("p", "sc-card-status " + (trial.recruiting ? "sc-open" : "sc-closed"), statusWords));
-      var verdictWords = (trial.for_now && labels.verdict_for_now) ||
-        (labels.verdict_words || {})[verdict] || verdict;
-      article.appendChild(el("p", "sc-card-verdict", verdictWords));
-
-      list(article, labels.reasons_heading, trial.reasons);
-      list(article, labels.to_check_heading, trial.to_check);
-
-      var contact = trial.contact;
-      var contactBox = el("div", "sc-card-contact");
-      if (contact && typeof contact === "object") {
-        contactBox.appendChild(el("p", "sc-card-heading", labels.contact_heading));
-        if (contact.name) contactBox.appendChild(el("p", "", contact.name));
-        if (contact.phone) {
-          var phone = el("p", "", "");
-          phone.appendChild(document.createTextNode((text.phone || "Phone:") + " "));
-          var tel = el("a", "sc-link sc-tel", contact.phone);
-          tel.href = "tel:" + String(contact.phone).trim();
-          phone.appendChild(tel);
-          contactBox.appendChild(phone);
-        }
-        if (contact.email) {
-          var email = el("p", "", "");
-          email.appendChild(document.createTextNode((text.email || "Email:") + " "));
-          var mail = el("a", "sc-link sc-mail", contact.email);
-          mail.href = "mailto:" + String(contact.email).trim();
-          email.appendChild(mail);
-          contactBox.appendChild(email);
-        }
-        if (contact.site) contactBox.appendChild(el("p", "", contact.site));
-      } else {
-        contactBox.appendChild(el("p", "", fill(labels.no_contact || "", { sponsor: trial.sponsor || "" })));
-      }
-      article.appendChild(contactBox);
-
-      if (trial.registry_url) {
-        var record = el("p", "sc-card-record", "");
-        record.appendChild(externalLink(String(trial.registry_url), text.registry_link || trial.registry_url));
-        article.appendChild(record);
-      }
-      return article;
-    }
-
-    function list(parent, heading, items) {
-      if (!Array.isArray(items) || !items.length) return;
-      parent.appendChild(el("p", "sc-card-heading", heading));
-      var ul = el("ul", "sc-card-list");
-      items.forEach(function (item) { ul.appendChild(el("li", "", item)); });
-      parent.appendChild(ul);
-    }
 
     function renderAll() {
       while (log.firstChild) log.removeChild(log.firstChild);
@@ -411,7 +341,7 @@
       saveTranscript();
       setWaiting(true);
       scrollToEnd();
-      session.send(String(payload || words).slice(0, MAX_MESSAGE));
+      session.send(String(payload || words).slice(0, MAX_MESSAGE), false, { language: language });
     }
 
     form.addEventListener("submit", function (event) {
@@ -424,7 +354,41 @@
 
     function greet() {
       setWaiting(true);
-      session.send(config.initPayload || "/greet", true);
+      session.send(config.initPayload || "/greet", true, { language: language });
+    }
+
+    // --- the language ---------------------------------------------------------------------
+
+    /** Show the page's own words in `code` (what is already in the log stays as it was). */
+    function showLanguage(code) {
+      var chosen = languages[code];
+      if (!chosen) return;
+      language = code;
+      text = chosen.text;
+      labels = chosen.labels;
+      document.documentElement.lang = chosen.htmlLang;
+      document.title = text.title;
+      title.textContent = text.title;
+      endChat.textContent = text.end_chat;
+      endChat.title = text.end_chat_title || "";
+      notice.textContent = text.notice;
+      log.setAttribute("aria-label", text.log_label || "");
+      label.textContent = text.input_label;
+      input.placeholder = text.placeholder || "";
+      send.textContent = text.send;
+      if (!typing.hidden) typingLabel.textContent = text.typing || "";
+      Array.prototype.forEach.call(log.querySelectorAll(".sc-replies"), function (group) {
+        group.setAttribute("aria-label", text.choices_label || "");
+      });
+      switcher.show(code);
+    }
+
+    /** The switch: the page changes at once, and the switch word ("中文", "English") is sent
+     *  so the assistant answers, and asks its open question again, in that language. */
+    function switchTo(code) {
+      showLanguage(code);
+      languageOf.remember(code);
+      if (!endChat.disabled) say(languages[code].name);
     }
 
     // --- the session ----------------------------------------------------------------------
@@ -505,6 +469,7 @@
     setInterval(expireIfIdle, IDLE_CHECK_MS);
 
     if (config.embedded) embedded(input);
+    showLanguage(language);
 
     status.textContent = text.connecting || "";
     start(session.resumed);
@@ -513,6 +478,7 @@
     return {
       root: root,
       receive: receive,
+      language: function () { return language; },
     };
   }
 

@@ -10,6 +10,7 @@
  *   dropped, when the page opens (`dropped`) or while it stays open (`idle()`).
  * - end() ('End chat') forgets the session and has the server revoke the id (again after a
  *   reconnect if the socket was down).
+ * - Every message may carry metadata (the page's language), sent with it as `metadata`.
  * - When the server refuses the stored session (resume: a new id comes back; a message:
  *   refused as invalid) or ends it ('delete my data', 'End chat' in another tab), the session
  *   is forgotten and the page is told; 'unavailable' (the server could not check it) keeps
@@ -122,23 +123,24 @@
         return;
       }
       while (outbox.length) {
-        var text = outbox.shift();
-        socket.emit("user_uttered", { message: text, session_id: session.id, proof: session.proof },
-          acknowledged(text, session.id));
+        var item = outbox.shift();
+        var data = { message: item.text, session_id: session.id, proof: session.proof };
+        if (item.metadata) data.metadata = item.metadata;
+        socket.emit("user_uttered", data, acknowledged(item, session.id));
       }
     }
 
-    function acknowledged(text, sentFor) {
+    function acknowledged(item, sentFor) {
       return function (answer) {
         var refused = answer && answer.refused;
         if (!refused || !session || session.id !== sentFor) return;
         if (refused === "unavailable") {
-          outbox.unshift(text);
+          outbox.unshift(item);
           retryLater();
         } else if (refused === "invalid") {
           // The server no longer accepts this conversation (ended elsewhere, expired):
           // nothing was stored.
-          on.refused(forget(), text);
+          on.refused(forget(), item.text);
         }
       };
     }
@@ -203,10 +205,12 @@
       id: function () { return session ? session.id : null; },
       touch: touch,
       /** Send a message (queued until the server has confirmed a session); `first` puts it
-       *  before what is queued (the greeting of a new conversation). */
-      send: function (text, first) {
-        if (first) outbox.unshift(text);
-        else outbox.push(text);
+       *  before what is queued (the greeting of a new conversation). `metadata` goes with it
+       *  as the message's metadata (the page's language: {language: "zh"}). */
+      send: function (text, first, metadata) {
+        var item = { text: text, metadata: metadata || null };
+        if (first) outbox.unshift(item);
+        else outbox.push(item);
         if (socket.connected) flush();
         else socket.connect();
       },

@@ -5,6 +5,7 @@
  * server (/embed). The conversation, its session and its transcript live only inside that
  * iframe, on the chat server's origin: this page's scripts cannot read them. This script keeps
  * nothing of the conversation and sets no global but a flag against loading twice.
+ * data-lang="zh" on the tag opens the chat in Chinese (the patient can still switch).
  * The host page's origin must be in the chat server's ALLOWED_ORIGINS (the iframe refuses
  * other framing pages), and its own Content-Security-Policy, if any, must allow this script,
  * the stylesheet and the frame from the chat server (script-src, style-src, frame-src).
@@ -19,9 +20,23 @@
   var chatOrigin = base.origin;
   function asset(path) { return new URL(path, base).href; }
 
+  // The language: the tag's data-lang="zh" (or "en"), passed on to the chat in the iframe;
+  // without it the browser's language picks the launcher's words, and the chat decides itself
+  // (the browser's language, or the patient's own earlier choice).
+  function known(code) {
+    return Object.prototype.hasOwnProperty.call(config.languages, code) ? code : null;
+  }
+  function primary(tag) { return String(tag || "").toLowerCase().split("-")[0]; }
+  var asked = known(primary(script.getAttribute("data-lang")));
+  var browser = (navigator.languages && navigator.languages.length
+    ? navigator.languages : [navigator.language]).map(primary).filter(known)[0];
+  var language = asked || browser || "en";
+  var text = config.text[language];
+
   function build() {
     var host = document.createElement("div");
     host.className = "sarcoma-chat-widget";
+    host.lang = config.languages[language];
     document.body.appendChild(host);
     // The shadow root keeps the host page's styles off the button and panel; it holds no
     // conversation (that is inside the iframe).
@@ -34,20 +49,22 @@
     var launcher = document.createElement("button");
     launcher.type = "button";
     launcher.className = "sc-launcher";
-    launcher.textContent = config.text.open_chat;
+    launcher.lang = config.languages[language];
+    launcher.textContent = text.open_chat;
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "sc-panel");
 
     var panel = document.createElement("div");
     panel.className = "sc-panel";
+    panel.lang = config.languages[language];
     panel.id = "sc-panel";
     panel.setAttribute("role", "region");
-    panel.setAttribute("aria-label", config.text.title);
+    panel.setAttribute("aria-label", text.title);
     panel.hidden = true;
     var close = document.createElement("button");
     close.type = "button";
     close.className = "sc-close";
-    close.textContent = config.text.close_chat;
+    close.textContent = text.close_chat;
     panel.appendChild(close);
     shadow.appendChild(panel);
     shadow.appendChild(launcher);
@@ -64,8 +81,8 @@
       if (!frame) {
         frame = document.createElement("iframe");
         frame.className = "sc-frame";
-        frame.title = config.text.title;
-        frame.src = asset(config.embed);
+        frame.title = text.title;
+        frame.src = asset(config.embed) + (asked ? "?lang=" + encodeURIComponent(asked) : "");
         frame.setAttribute("referrerpolicy", "no-referrer");
         frame.addEventListener("load", focusChat);
         panel.appendChild(frame);
