@@ -137,3 +137,15 @@ async def test_switching_before_the_greeting_greets_in_the_new_language():
                                           active_loop=None))
     assert slots["language"] == "en" and slots["greeted"] is True
     assert messages[0]["text"] == content()["greeting"]
+
+
+def test_a_too_long_message_is_refused_in_the_conversations_language():
+    """The faults' and limits' messages follow the language too (issue 13)."""
+    from rasa_extensions.patches import hardening
+
+    english = hardening.too_long_replies("my leg hurts " * 300)
+    chinese = hardening.too_long_replies("我的腿疼，" * 600, "zh")
+    assert not language.has_chinese(english[-1]["text"])
+    assert language.has_chinese(chinese[-1]["text"])
+    urgent = hardening.too_long_replies("我胸痛得厉害，喘不上气。" + "很长的话" * 600, "zh")
+    assert "120" in urgent[0]["text"] and language.has_chinese(urgent[0]["text"])

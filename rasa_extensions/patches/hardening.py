@@ -55,6 +55,7 @@ from sanic.request import Request
 
 from bot import dialogue, safety
 from bot.catalog import load_catalog
+from bot.language import choose as choose_language
 from bot.values import MAX_MESSAGE_CHARS
 from rasa_extensions.patches.core import Patch
 
@@ -79,32 +80,39 @@ _SAFETY_SCAN_LIMIT = 200_000
 #: Slots filled from entities, and the values they may take.
 ENTITY_SLOTS = {"fact_to_change": lambda value: isinstance(value, str) and value in load_catalog()}
 
-def too_long_replies(text: str) -> list[dict[str, Any]]:
-    """The replies to an over-long message: the safety message first when any part of it
-    mentions urgent symptoms or self-harm, then a request for a shorter message."""
+def too_long_replies(text: str, language: str = "en") -> list[dict[str, Any]]:
+    """The replies to an over-long message, in the conversation's language: the safety
+    message first when any part of it mentions urgent symptoms or self-harm, then a request
+    for a shorter message."""
     replies: list[dict[str, Any]] = []
     scanned = text[:_SAFETY_SCAN_LIMIT]
     step = _SAFETY_WINDOW - 200  # windows overlap, so no phrase is cut in two
     kinds = {safety.detect(scanned[i:i + _SAFETY_WINDOW]) for i in range(0, len(scanned), step)}
     for kind in (safety.SELF_HARM, safety.URGENT):
         if kind in kinds:
-            replies += dialogue.safety_messages(kind)[:1]  # nothing is paused: no "continue"
+            # nothing is paused: no "continue"
+            replies += dialogue.safety_messages(kind, language)[:1]
             break
-    replies.append(dialogue.text_message(dialogue.say("message_too_long",
+    replies.append(dialogue.text_message(dialogue.say("message_too_long", language,
                                                       limit=f"{MAX_MESSAGE_CHARS:,}")))
     return replies
 
 
-async def _last_bot_text(agent: Agent, sender_id: str) -> dict[str, Any] | None:
+async def _conversation_so_far(agent: Agent, message: UserMessage
+                               ) -> tuple[dict[str, Any] | None, str]:
     """The conversation's latest bot message with text (normally the open question), if the
-    bot spoke after the patient's latest message."""
-    tracker = await agent.tracker_store.retrieve(sender_id)
+    bot spoke after the patient's latest message, and the conversation's language (its slot;
+    for a new conversation, chosen from this message as the actions would)."""
+    tracker = await agent.tracker_store.retrieve(message.sender_id)
+    language = (tracker.get_slot("language") if tracker else None) or choose_language(
+        message.metadata, message.text[:_SAFETY_WINDOW])
     for event in reversed(tracker.events if tracker else []):
         if isinstance(event, UserUttered):
-            return None
+            return None, language
         if isinstance(event, BotUttered) and event.text:
-            return {"text": event.text, "buttons": (event.data or {}).get("buttons") or []}
-    return None
+            return ({"text": event.text, "buttons": (event.data or {}).get("buttons") or []},
+                    language)
+    return None, language
 
 
 def _limit_messages(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -112,8 +120,8 @@ def _limit_messages(original: Callable[..., Any]) -> Callable[..., Any]:
         text = message.text
         if isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS:
             logger.info("message refused: longer than %d characters", MAX_MESSAGE_CHARS)
-            replies = too_long_replies(text)
-            question = await _last_bot_text(self, message.sender_id)
+            question, language = await _conversation_so_far(self, message)
+            replies = too_long_replies(text, language)
             for reply in [*replies, *([question] if question else [])]:
                 await message.output_channel.send_response(message.sender_id, dict(reply))
             return None

@@ -59,6 +59,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 from bot.dialogue import say
+from bot.language import choose as choose_language
 from bot.settings import load_settings
 from rasa_extensions.patches.core import Patch
 
@@ -147,7 +148,8 @@ def _guard_run_action(original: Callable[..., Any]) -> Callable[..., Any]:
             _failures.reset(token)
         if not failures:
             return more
-        await abandon_turn(tracker, output_channel, say(ACTION_SERVER_DOWN))
+        language = tracker.get_slot("language") or "en"
+        await abandon_turn(tracker, output_channel, say(ACTION_SERVER_DOWN, language))
         return False  # no further action this turn
 
     return _run_action
@@ -201,7 +203,8 @@ def _guard_handle_message(original: Callable[..., Any]) -> Callable[..., Any]:
             if isinstance(unsent, list):
                 unsent.clear()  # the replies of a turn that was not saved
             await message.output_channel.send_response(
-                message.sender_id, {"text": say(STORE_DOWN)}
+                message.sender_id,
+                {"text": say(STORE_DOWN, choose_language(message.metadata, message.text))}
             )
             return unsent if isinstance(unsent, list) else None
 
