@@ -22,6 +22,8 @@ from bot.values import AUDIENCE, AUDIENCES, CLOSED_CHOICE, CLOSED_GO_ON, CONSENT
 from devkit.servers import rest_headers, rest_id
 
 RESULT_TYPE = "screening_result"
+OPENINGS = {"en": "hello", "zh": "你好"}
+NOT_SURE = {"en": "not sure", "zh": "不确定"}
 
 
 def question_index() -> dict[str, str]:
@@ -43,20 +45,21 @@ class RestPatient:
     sender: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex}")
     transcript: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+    language: str = "en"  # the language the patient chats in (opening and buttons)
 
     @property
     def conversation_id(self) -> str:
         """The id the server stores this conversation under."""
         return rest_id(self.sender)
 
-    def say(self, text: str) -> list[dict[str, Any]]:
+    def say(self, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One message over REST (with `metadata`, as an integration may send it)."""
         started = time.perf_counter()
-        response = requests.post(
-            f"{self.base_url}/webhooks/rest/webhook",
-            json={"sender": self.sender, "message": text},
-            headers=rest_headers(),
-            timeout=60,
-        )
+        body: dict[str, Any] = {"sender": self.sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.base_url}/webhooks/rest/webhook", json=body,
+                                 headers=rest_headers(), timeout=60)
         self.latencies.append(time.perf_counter() - started)
         response.raise_for_status()
         replies = response.json()
@@ -106,11 +109,13 @@ class RestPatient:
 
     # --- answering -------------------------------------------------------------------------
 
-    def start(self, audience: str = "self", opening: str = "hello") -> None:
-        self.say(opening)
-        self.say(content()["consent_buttons"][0])
-        label = next(o["label"] for o in content()["audience_buttons"] if o["value"] == audience)
-        self.say(label)
+    def start(self, audience: str = "self", opening: str | None = None) -> None:
+        """Greet (in the patient's language: a Chinese opening makes the chat Chinese),
+        consent, and say who the chat is about, by button."""
+        words = content(self.language)
+        self.say(opening or OPENINGS[self.language])
+        self.say(words["consent_buttons"][0])
+        self.say(next(o["label"] for o in words["audience_buttons"] if o["value"] == audience))
 
     def answer_all(
         self, truth: Mapping[str, Any], free_text: Mapping[str, str] | None = None,
@@ -134,11 +139,14 @@ class RestPatient:
             return free_text[slot]
         if slot == CLOSED_CHOICE:  # only the not-recruiting study is left: go on by default
             wanted = truth.get(slot, CLOSED_GO_ON)
-            return next(o["label"] for o in content()["closed_buttons"] if o["value"] == wanted)
+            return next(o["label"] for o in content(self.language)["closed_buttons"]
+                        if o["value"] == wanted)
         value = truth.get(slot, UNKNOWN)
-        fact = load_catalog()[slot]
+        fact = load_catalog(language=self.language)[slot]
         if fact.type == "int":
-            return "not sure" if value == UNKNOWN else str(value)
+            if value == UNKNOWN:
+                return NOT_SURE[self.language]
+            return f"{value}岁" if self.language == "zh" and slot == "age" else str(value)
         wanted = [o.label for o in fact.choices("self") + fact.proxy_options if o.value == value]
         buttons = self.buttons()
         for label in wanted:

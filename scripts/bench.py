@@ -4,7 +4,8 @@
 
 1. Starts the Rasa server and the action server (SQLite tracker store, a fresh data folder).
 2. Plays scripted patients (devkit.simulate.random_patient, fixed seed) over the REST channel,
-   answering by button, one at a time and then 8 at a time, and prints questions per completed
+   answering by button, in English and in Chinese (a Chinese opening makes the chat Chinese),
+   one at a time and then 8 at a time, and prints questions per completed
    screening and per-turn latency p50/p95.
 3. Prints the Rasa server's resident memory, the NLU held-out intent accuracy and entity F1,
    and the time a full training takes (into a temporary folder; skip with --skip-training).
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import statistics
@@ -23,6 +25,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bot.i18n import LANGUAGES
 from devkit.rest_patient import RestPatient
 from devkit.servers import running_servers
 from devkit.simulate import random_patient
@@ -32,17 +35,18 @@ from scripts.stats import percentile
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def screen_one(base_url: str, truth: dict) -> tuple[int, list[float], bool]:
-    patient = RestPatient(base_url)
+def screen_one(base_url: str, truth: dict, language: str = "en"
+               ) -> tuple[int, list[float], bool]:
+    patient = RestPatient(base_url, language=language)
     patient.start("child" if truth.get("age", 99) < 16 else "self")
     asked = patient.answer_all(truth)
     return len(asked), patient.latencies, patient.result() is not None
 
 
-def play(base_url: str, patients: list[dict], concurrency: int) -> dict:
+def play(base_url: str, patients: list[dict], concurrency: int, language: str = "en") -> dict:
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        outcomes = list(pool.map(lambda truth: screen_one(base_url, truth), patients))
+        outcomes = list(pool.map(lambda truth: screen_one(base_url, truth, language), patients))
     elapsed = time.perf_counter() - started
     latencies = sorted(ms for _, turns, _ in outcomes for ms in turns)
     questions = [count for count, _, done in outcomes if done]
@@ -95,10 +99,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data, running_servers(Path(data)) as servers:
         port = int(servers.rasa_url.rsplit(":", 1)[1])
         print(f"scripted patients: {len(patients)} (seed {args.seed})")
-        for concurrency in (1, 8):
-            figures = play(servers.rasa_url, patients, concurrency)
+        for language, concurrency in itertools.product(LANGUAGES, (1, 8)):
+            figures = play(servers.rasa_url, patients, concurrency, language)
             print(
-                f"concurrency {concurrency}: {figures['completed']} screenings completed, "
+                f"{language} concurrency {concurrency}: "
+                f"{figures['completed']} screenings completed, "
                 f"questions mean {figures['questions_mean']:.1f} max {figures['questions_max']}; "
                 f"{figures['turns']} turns, latency p50 {figures['p50_ms']:.0f} ms, "
                 f"p95 {figures['p95_ms']:.0f} ms, max {figures['max_ms']:.0f} ms, "
