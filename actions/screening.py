@@ -128,11 +128,15 @@ class ValidateScreeningForm(Action):
 
 
 async def _record_opening(tracker: Tracker, updates: dict[str, Any]) -> None:
-    """Consent, who the chat is for and the choice to stop or go on, stored when given."""
+    """Consent, who the chat is for and the choice to stop or go on, stored when given; the
+    first two with the conversation's language, which the staff pages show."""
+    lang = state.language(tracker)
     if isinstance(updates.get(CONSENT), bool):
-        await storage.record_consent(tracker.sender_id, tracker.events, updates[CONSENT])
+        await storage.record_consent(tracker.sender_id, tracker.events, updates[CONSENT],
+                                     lang)
     if updates.get(AUDIENCE) in state.AUDIENCES:
-        await storage.record_audience(tracker.sender_id, tracker.events, updates[AUDIENCE])
+        await storage.record_audience(tracker.sender_id, tracker.events, updates[AUDIENCE],
+                                      lang)
     if updates.get(CLOSED_CHOICE) in CLOSED_CHOICES:
         await storage.record_closed_choice(tracker.sender_id, tracker.events,
                                            updates[CLOSED_CHOICE])
@@ -187,5 +191,5 @@ class ActionFinishScreening(Action):
         results = screen(facts)  # once: for the messages and for the stored result
         state.send(dispatcher, dialogue.result_messages(facts, results=results, language=lang))
         await storage.record_result(tracker.sender_id, tracker.events, facts,
-                                    state.audience(tracker), results)
+                                    state.audience(tracker), results, lang)
         return [SlotSet("screening_complete", True), SlotSet("result_fingerprint", fingerprint)]

@@ -45,14 +45,14 @@ def default_store() -> Store:
 
 
 async def record_consent(sender_id: str, events: Sequence[Mapping[str, Any]],
-                         consent: bool) -> None:
-    ref = ConversationRef.from_events(sender_id, events)
+                         consent: bool, language: str | None = None) -> None:
+    ref = ConversationRef.from_events(sender_id, events, language)
     await _safely("record_consent", lambda: default_store().record_consent(ref, consent))
 
 
 async def record_audience(sender_id: str, events: Sequence[Mapping[str, Any]],
-                          audience: str) -> None:
-    ref = ConversationRef.from_events(sender_id, events)
+                          audience: str, language: str | None = None) -> None:
+    ref = ConversationRef.from_events(sender_id, events, language)
     await _safely("record_audience", lambda: default_store().record_audience(ref, audience))
 
 
@@ -65,10 +65,12 @@ async def record_closed_choice(sender_id: str, events: Sequence[Mapping[str, Any
 
 async def record_result(sender_id: str, events: Sequence[Mapping[str, Any]],
                         facts: Mapping[str, Any], audience: str | None,
-                        results: Sequence[TrialResult] | None = None) -> int | None:
+                        results: Sequence[TrialResult] | None = None,
+                        language: str | None = None) -> int | None:
     """Store the screening result the patient was shown: `results`, which the caller
-    computed once for the turn from `facts` (computed here when not given); returns its id."""
-    ref = ConversationRef.from_events(sender_id, events)
+    computed once for the turn from `facts` (computed here when not given), in `language`
+    (kept on the conversation for the staff pages); returns its id."""
+    ref = ConversationRef.from_events(sender_id, events, language)
     facts = dict(facts)
     results = list(results) if results is not None else None
     return await _safely("record_result",

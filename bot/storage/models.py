@@ -103,6 +103,9 @@ class Conversation(Base):
     # when only studies not taking new people were left: "stop" (see the result) or "go_on"
     closed_choice = sa.Column(sa.String(16))
     closed_choice_at = sa.Column(UTCDateTime)
+    # the patient's language ("en" / "zh") when the opening or a result was last recorded;
+    # NULL for conversations stored before migration 0007
+    language = sa.Column(sa.String(8))
     review_status = sa.Column(sa.String(16), nullable=False, server_default="new")
     reviewed_at = sa.Column(UTCDateTime)
     reviewed_by = sa.Column(sa.String(255))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot import engine
 from bot.closed import CHOICES as CLOSED_CHOICES
 from bot.engine import screen
+from bot.i18n import LANGUAGES
 from bot.storage.base import Database, StorageError
 from bot.storage.models import ContactRequest, Conversation, ScreeningResult, TrialResult, utcnow
 from bot.values import AUDIENCES
@@ -32,11 +33,13 @@ class ConversationRef:
     sender_id: str
     channel: str = UNKNOWN_CHANNEL
     started_at: datetime | None = None
+    language: str | None = None  # the conversation's language now; None: leave it as stored
 
     @classmethod
-    def from_events(cls, sender_id: str, events: Sequence[Mapping[str, Any]]) -> ConversationRef:
+    def from_events(cls, sender_id: str, events: Sequence[Mapping[str, Any]],
+                    language: str | None = None) -> ConversationRef:
         """From a Rasa tracker's events (plain dicts): the channel of the latest user message
-        and the time of the first event."""
+        and the time of the first event; `language` as the action knows it."""
         channel = next(
             (str(e["input_channel"]) for e in reversed(events)
              if e.get("event") == "user" and e.get("input_channel")),
@@ -45,7 +48,8 @@ class ConversationRef:
         stamps = [e.get("timestamp") for e in events]
         first = next((s for s in stamps if isinstance(s, (int, float))), None)
         started = None if first is None else datetime.fromtimestamp(first, timezone.utc)
-        return cls(sender_id, channel[:64], started)
+        known = language if language in LANGUAGES else None
+        return cls(sender_id, channel[:64], started, known)
 
 
 class PatientWrites(Database):
@@ -154,6 +158,8 @@ def conversation_for(session: Session, ref: ConversationRef, now: datetime) -> C
         conversation.last_activity_at = max(conversation.last_activity_at, now)
         if conversation.channel == UNKNOWN_CHANNEL and ref.channel != UNKNOWN_CHANNEL:
             conversation.channel = ref.channel
+    if ref.language in LANGUAGES:
+        conversation.language = ref.language
     return conversation
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from bot.engine import VERDICTS
+from bot.i18n import LANGUAGES
 from bot.storage import events
 from bot.storage.base import BATCH, Database, StorageError
 from bot.storage.models import (
@@ -39,6 +40,7 @@ class ConversationFilter:
     started_from: datetime | None = None
     started_before: datetime | None = None
     channel: str | None = None
+    language: str | None = None  # the patient's language ("en" / "zh"), as last recorded
     nct_id: str | None = None
     verdict: str | None = None  # the latest verdict (for nct_id, or for any trial)
     reviewed: bool | None = None
@@ -185,6 +187,10 @@ def list_query(filters: ConversationFilter, limit: int = 50,
         query = query.where(Conversation.started_at < filters.started_before)
     if filters.channel:
         query = query.where(Conversation.channel == filters.channel)
+    if filters.language:
+        if filters.language not in LANGUAGES:
+            raise StorageError(f"language must be one of {LANGUAGES}")
+        query = query.where(Conversation.language == filters.language)
     if filters.contact_open:
         query = query.where(sa.select(ContactRequest.id).where(
             ContactRequest.conversation_id == Conversation.id,

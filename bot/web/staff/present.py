@@ -61,7 +61,7 @@ class ListQuery:
 def parse_list_query(args: Mapping[str, str]) -> ListQuery:
     """Read the filters; a value that makes no sense raises StorageError naming the field."""
     form = {key: (args.get(key) or "").strip() for key in
-            ("from", "to", "channel", "trial", "verdict", "reviewed", "contact", "q")}
+            ("from", "to", "channel", "language", "trial", "verdict", "reviewed", "contact", "q")}
     if form["trial"] and form["trial"] not in trials_by_id():
         raise StorageError("Trial: choose one of the listed trials.")
     if form["verdict"] and form["verdict"] not in VERDICTS:
@@ -72,6 +72,8 @@ def parse_list_query(args: Mapping[str, str]) -> ListQuery:
         raise StorageError("Asked to talk: choose any or not handled yet.")
     if len(form["q"]) > MAX_TEXT:
         raise StorageError(f"Search: at most {MAX_TEXT} characters.")
+    if form["language"] and form["language"] not in i18n.LANGUAGES:
+        raise StorageError("Language: choose any, English or 中文.")
     if len(form["channel"]) > 64:
         raise StorageError("Channel: choose one of the listed channels.")
     started_from = _day(form["from"], "From")
@@ -80,6 +82,7 @@ def parse_list_query(args: Mapping[str, str]) -> ListQuery:
         started_from=started_from,
         started_before=until + timedelta(days=1) if until else None,
         channel=form["channel"] or None,
+        language=form["language"] or None,
         nct_id=form["trial"] or None,
         verdict=form["verdict"] or None,
         reviewed={"yes": True, "no": False}.get(form["reviewed"]),

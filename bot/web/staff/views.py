@@ -29,6 +29,7 @@ from flask import (
 )
 
 from bot.engine import VERDICTS
+from bot.i18n import LANGUAGES
 from bot.storage import deletion
 from bot.storage.base import StorageError
 from bot.storage.models import utcnow
@@ -81,6 +82,7 @@ def conversations() -> Response | str:
 
 def _list_context() -> dict:
     return {"trials": present.trials_by_id(), "verdicts": VERDICTS, "channels": CHANNELS,
+            "languages": LANGUAGES, "language_names": language.NAMES,
             "words": present.words(), "staff": g.staff}
 
 
@@ -198,8 +200,8 @@ def _counted(lines: Iterator[str], entry: int, detail: dict) -> Iterator[str]:
                                          "complete": complete})
 
 
-EXPORT_COLUMNS = ["conversation", "started_at", "channel", "audience", "consent", "reviewed",
-                  "reviewed_by", "tags", "contact_requested"]
+EXPORT_COLUMNS = ["conversation", "started_at", "channel", "language", "audience", "consent",
+                  "reviewed", "reviewed_by", "tags", "contact_requested"]
 
 
 def _csv_rows(filters: ConversationFilter) -> Iterator[str]:
@@ -214,7 +216,8 @@ def _csv_rows(filters: ConversationFilter) -> Iterator[str]:
             overrides = {o.nct_id: o.verdict for o in row.overrides}
             latest = results[row.id]
             yield _csv_line([
-                row.public_id, row.started_at.isoformat(), row.channel, row.audience or "",
+                row.public_id, row.started_at.isoformat(), row.channel, row.language or "",
+                row.audience or "",
                 {True: "yes", False: "no"}.get(row.consent, ""), row.review_status,
                 row.reviewed_by or "", " ".join(t.tag for t in row.tags),
                 "yes" if row.contact_requests else "no",
