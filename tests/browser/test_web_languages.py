@@ -101,7 +101,7 @@ def test_staff_evidence_in_chinese_keeps_the_registrys_english():
     """The criteria's registry text stays the record's English; the parts' summaries, the
     study-team checks, the trial's short title and the answers are in the interface's words."""
     from bot.engine import screen
-    from bot.storage.store import criteria_statuses
+    from bot.storage.patient import criteria_statuses
     from bot.web.staff.present import facts_in_words, trial_views
     from devkit.patients import PATIENT_B, B
 

@@ -96,11 +96,17 @@ def test_every_action_server_route_refuses_a_request_without_the_secret(servers)
 @pytest.mark.parametrize("forged_cookie", [None, "not-a-session"])
 def test_every_staff_route_refuses_a_request_without_a_session(servers, forged_cookie):
     app = create_app()
+    # the sign-in page and the interface's language switch (a cookie and a redirect to a
+    # staff page, also used on the sign-in page) are the two staff routes open to anyone
+    public = {"staff.login", "staff.language"}
     rules = [r for r in app.url_map.iter_rules()
-             if r.rule.startswith("/staff") and r.endpoint != "staff.login"]
+             if r.rule.startswith("/staff") and r.endpoint not in public]
     assert {"staff.conversations", "staff.conversation", "staff.export", "staff.summary",
             "staff.review", "staff.add_note", "staff.override"} <= {r.endpoint for r in rules}
     cookies = {"staff_session": forged_cookie} if forged_cookie else {}
+    switched = requests.get(servers.web_url + "/staff/language/zh", cookies=cookies,
+                            allow_redirects=True, timeout=30)
+    assert switched.url.startswith(servers.web_url + "/staff/login")  # shows no staff data
     for rule in rules:
         path = re.sub(r"<(?:int:)?[^>]+>", lambda m: "1" if "int:" in m.group(0) else "x",
                       rule.rule)
