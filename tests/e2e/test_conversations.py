@@ -263,7 +263,8 @@ def _leiomyosarcoma(patient) -> None:
 def _answers(servers, sender: str) -> dict:
     """Slots holding an answer (not the form's bookkeeping)."""
     return {k: v for k, v in stored_slots(servers, sender).items()
-            if v is not None and k not in ("requested_slot", "failed_answers")}
+            if v is not None and k not in ("requested_slot", "failed_answers",
+                                           "deflected_answers")}
 
 
 def test_a_rest_client_cannot_label_its_conversation_as_another_channel(servers):
