@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from actions.intents import CONTROL_INTENTS
 from bot.catalog import load_catalog
+from bot.i18n import LANGUAGES
 from bot.values import (
     AUDIENCE,
     AUDIENCES,
@@ -83,6 +84,7 @@ def slot_problem(name: str, value: Any) -> str | None:
         "fact_to_change": lambda v: isinstance(v, str) and v in catalog,
         "requested_slot": lambda v: v in requested,
         "session_started_metadata": lambda v: isinstance(v, dict),
+        "language": lambda v: v in LANGUAGES,  # the conversation's language (issue 13)
     }
     if name in catalog:
         ok = catalog[name].is_valid(value)
