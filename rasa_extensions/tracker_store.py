@@ -172,20 +172,27 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         self.cache.forget(tracker.sender_id)  # until this save has succeeded
         if stored is None:
             await super().save(tracker)  # Rasa's own: counts what is stored
+            mark = self._latest_mark(tracker.sender_id) if self.cache.size > 0 else None
         else:
-            await self._save_new_events(tracker, stored)
-        if self.cache.size > 0 and holds_one_session(tracker):
-            self.cache.put(tracker, self._latest_mark(tracker.sender_id))
+            mark = await self._save_new_events(tracker, stored)
+        if mark is not None and holds_one_session(tracker):
+            self.cache.put(tracker, mark)
 
-    async def _save_new_events(self, tracker: DialogueStateTracker, stored: int) -> None:
-        """Rasa's `save`, told how many events are stored instead of counting them."""
+    async def _save_new_events(self, tracker: DialogueStateTracker,
+                               stored: int) -> tuple[Any, Any] | None:
+        """Rasa's `save`, told how many events are stored instead of counting them; returns
+        the mark of the latest row (its id is known once the rows are flushed)."""
         await self.stream_events(tracker)
         new = list(tracker.events)[stored:]
         if not new:
-            return
+            return self._latest_mark(tracker.sender_id)
         with self.session_scope() as session:
-            session.add_all(self._row(tracker.sender_id, event) for event in new)
+            rows = [self._row(tracker.sender_id, event) for event in new]
+            session.add_all(rows)
+            session.flush()
+            mark = (rows[-1].id, max(row.timestamp for row in rows))
             session.commit()
+        return mark
 
     def _row(self, sender_id: str, event: Any) -> Any:
         """One events row, with the columns Rasa's `save` fills."""

@@ -205,3 +205,24 @@ def test_the_rasa_server_does_not_start_on_another_rasa_version():
     assert ("error: patch 'action-response-validator' was written for Rasa 3.6.21, not 3.7.0"
             in done.stderr)
     assert "patches applied" not in done.stdout and "Rasa Version" not in done.stdout
+
+
+def test_an_sqlite_file_keeps_its_connections_open(tmp_path):
+    """SQLAlchemy 1.4's default for an SQLite file opens a connection (and runs the WAL
+    pragmas) for every session; with the pool kwargs, sessions reuse one."""
+    import sqlalchemy as sa
+
+    from rasa_extensions.patches import resilience
+
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    kwargs = resilience._with_pool_checks(lambda _: {})(url)
+    assert resilience._with_pool_checks(lambda _: {})("sqlite://") == {"pool_pre_ping": True}
+    for engine_kwargs, connects_expected in (({}, 3), (kwargs, 1)):
+        engine = sa.create_engine(url, **engine_kwargs)
+        connects: list[object] = []
+        sa.event.listen(engine, "connect", lambda *_, seen=connects: seen.append(1))
+        for _ in range(3):
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        engine.dispose()
+        assert len(connects) == connects_expected

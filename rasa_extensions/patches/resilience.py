@@ -57,6 +57,8 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 
 from bot.dialogue import say
 from bot.language import choose as choose_language
@@ -211,9 +213,24 @@ def _guard_handle_message(original: Callable[..., Any]) -> Callable[..., Any]:
     return handle_message
 
 
+#: SQLAlchemy 1.4 opens and closes a new connection for every session on an SQLite file
+#: (NullPool): with the WAL pragmas run on each, a tenth of the Rasa server's busy time
+#: (py-spy, scripts/profile.py). A small pool keeps them open; SQLite's own locking still
+#: serialises the writers, and the pool hands a connection to one session at a time.
+_SQLITE_POOL = {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 4,
+                "connect_args": {"check_same_thread": False}}
+
+
+def _is_sqlite_file(url: Any) -> bool:
+    parsed = make_url(str(url))
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+
+
 def _with_pool_checks(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     def create_engine_kwargs(url: Any) -> dict[str, Any]:
         kwargs = {**original(url), "pool_pre_ping": True}
+        if _is_sqlite_file(url):
+            kwargs.update(_SQLITE_POOL)
         if rasa_tracker_store.is_postgresql_url(url):
             kwargs["connect_args"] = {
                 **kwargs.get("connect_args", {}), "connect_timeout": DB_CONNECT_TIMEOUT
@@ -291,8 +308,8 @@ PATCHES = (
     Patch(
         name="database-pool-checks",
         module="rasa.core.tracker_store", attribute="create_engine_kwargs",
-        why="pooled connections died with a database restart; an unanswering host hung Rasa",
+        why="dead pooled connections, hanging hosts, a new SQLite connection per session",
         make=_with_pool_checks,
-        tests=(STORE_TEST,),
+        tests=(STORE_TEST, "tests/test_patches.py::test_an_sqlite_file_keeps_its_connections_open"),
     ),
 )

@@ -10,6 +10,7 @@ import json
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
@@ -17,15 +18,20 @@ from rasa.shared.core.events import (
     SlotSet,
 )
 
+from devkit.servers import ROOT
 from rasa_extensions.tracker_store import PrivacySQLTrackerStore, holds_one_session
 from tests.storage.test_tracker_store import (
     action_server_deletes,
-    domain,  # noqa: F401 (a fixture)
     first_turn,
     stored,
     tracker,
     user,
 )
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(ROOT / "domain.yml")
 
 
 def answer_turn(text: str, age: int) -> list:
