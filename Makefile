@@ -9,7 +9,7 @@ MODEL := models/current.tar.gz
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 .PHONY: run test check setup system-packages model lint format lock bench bench-engine bench-staff \
-	staff-account evaluate load cluster reading-level clean
+	staff-account evaluate load cluster reading-level profile clean
 
 ## run: set up, train the model if missing or stale, start the Rasa, action and web servers
 run: setup $(MODEL)
@@ -103,6 +103,10 @@ reading-level: setup
 ## bench-engine: questions per screening over generated patients
 bench-engine: setup
 	$(PY) -m scripts.bench_engine
+
+## profile: py-spy over the Rasa and action servers while patients screen (needs ptrace rights)
+profile: setup $(MODEL)
+	$(PY) -m scripts.profile $(PROFILE_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules models/*.tar.gz .pytest_cache .ruff_cache results

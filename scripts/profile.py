@@ -5,8 +5,9 @@
 Starts the servers as `make bench` does (SQLite, a fresh data folder), attaches `py-spy record`
 to the Rasa server and to the action server, plays the patients over REST, then prints for each
 server the functions with the most samples: by own time (the frame on top of the stack) and by
-inclusive time (anywhere on the stack), as a share of all samples of that process. Idle samples
-(the event loop waiting) are left out (py-spy's default), so the shares are of busy time.
+inclusive time (anywhere on the stack), as a share of all samples of that process. Samples of a
+server waiting (IDLE_LEAVES) are left out, so the shares are of busy time, and the busy
+samples divided by the rate give the CPU seconds the server spent on the load.
 The raw stacks are kept with --keep DIR (py-spy's collapsed format, one line per stack) for a
 flame graph. Asserts nothing; needs root or ptrace rights (py-spy reads the processes' memory).
 """
@@ -30,6 +31,12 @@ from devkit.servers import running_servers
 from devkit.simulate import random_patient
 
 PY_SPY = Path(sys.executable).parent / "py-spy"
+#: Frames on top of the stack while a server waits: the event loop's poll, an idle worker
+#: thread. py-spy reports them (with --nonblocking it cannot tell they sleep); left out.
+IDLE_LEAVES = {"server/runners.py:serve", "futures/thread.py:_worker",
+               "threading.py:wait", "selectors.py:select"}
+#: The share above which an inclusive entry is the server's own spine (main, run, serve).
+SPINE = 0.95
 
 
 def play_patients(base_url: str, count: int, concurrency: int, seed: int, language: str) -> int:
@@ -72,7 +79,7 @@ def summarise(collapsed: Path, top: int) -> list[str]:
             continue
         count = int(count_text)
         frames = [frame_name(f) for f in stack.split(";") if " (" in f]
-        if not frames:
+        if not frames or frames[-1] in IDLE_LEAVES:
             continue
         total += count
         own[frames[-1]] += count
@@ -80,10 +87,11 @@ def summarise(collapsed: Path, top: int) -> list[str]:
             inclusive[name] += count
     if not total:
         return ["  no samples"]
-    lines = [f"  {total} busy samples", "  own time:"]
+    lines = [f"  {total} busy samples", "  own time:"]  # busy seconds: total / rate
     lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
     lines.append("  inclusive time:")
-    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
+    lines += [f"    {100 * n / total:5.1f}%  {name}"
+              for name, n in inclusive.most_common(top + 20) if n < SPINE * total][:top]
     return lines
 
 
