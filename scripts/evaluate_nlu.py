@@ -88,6 +88,8 @@ async def _evaluate(model: Path, latency: bool) -> dict[str, dict]:
     for language, path in SETS.items():
         out = OUT / language
         out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob("*_report.json"):  # an earlier model's extractors
+            stale.unlink()
         await run_evaluation(str(path), processor, output_directory=str(out), errors=True,
                              disable_plotting=True, report_as_dict=True)
         results[language] = _figures(out)
