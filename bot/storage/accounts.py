@@ -72,7 +72,8 @@ class Accounts(SignIn):
                 sa.select(StaffAccount.id).where(StaffAccount.username == username)
             ).first()
             if exists:
-                raise StorageError(f"staff account {username!r} exists already")
+                raise StorageError(f"staff account {username!r} exists already",
+                                   key="account_exists", username=username)
             session.add(StaffAccount(username=username, password_hash=generate_password_hash(
                 password), created_at=now, password_changed_at=now, failed_logins=0,
                 disabled=False, role=role, totp_required=False))
@@ -161,7 +162,8 @@ class Accounts(SignIn):
             sa.select(StaffAccount).where(StaffAccount.username == username.strip().lower())
         ).scalar_one_or_none()
         if account is None:
-            raise StorageError(f"no staff account {username!r}")
+            raise StorageError(f"no staff account {username!r}", key="no_account",
+                               username=username)
         return account
 
 
@@ -179,22 +181,24 @@ def _keep_an_admin(session: Session, account: StaffAccount) -> None:
             StaffAccount.id != account.id)
     ).scalar_one()
     if not others:
-        raise StorageError("this is the last enabled admin account: make another admin first")
+        raise StorageError("this is the last enabled admin account: make another admin first",
+                           key="last_admin")
 
 
 def _valid_username(username: str) -> str:
     name = (username or "").strip().lower()
     if not USERNAME.fullmatch(name):
         raise StorageError("a user name is 2-64 of a-z 0-9 . _ - (starting with a letter or "
-                           "digit)")
+                           "digit)", key="username")
     return name
 
 
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise StorageError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+        raise StorageError(f"a password has at least {MIN_PASSWORD_LENGTH} characters",
+                           key="password_short", count=MIN_PASSWORD_LENGTH)
 
 
 def _check_role(role: str) -> None:
     if role not in STAFF_ROLES:
-        raise StorageError(f"a role is one of {', '.join(STAFF_ROLES)}")
+        raise StorageError(f"a role is one of {', '.join(STAFF_ROLES)}", key="role_unknown")

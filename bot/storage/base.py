@@ -26,7 +26,17 @@ BATCH = 500  # rows per statement or page when many are read or deleted
 
 class StorageError(ValueError):
     """A request the store refuses (unknown conversation, invalid value); the message names
-    what is wrong and holds no patient text."""
+    what is wrong and holds no patient text.
+
+    The message is English, for the command line and the logs. A refusal the staff pages can
+    show also carries a language-neutral `key` and the `values` its wording needs: the pages
+    word it in the interface's language (bot/web/staff/content.yaml `errors:`), since the
+    store knows nothing of who reads it."""
+
+    def __init__(self, message: str, key: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 class Database:

@@ -189,7 +189,7 @@ def list_query(filters: ConversationFilter, limit: int = 50,
         query = query.where(Conversation.channel == filters.channel)
     if filters.language:
         if filters.language not in LANGUAGES:
-            raise StorageError(f"language must be one of {LANGUAGES}")
+            raise StorageError(f"language must be one of {LANGUAGES}", key="filter_language")
         query = query.where(Conversation.language == filters.language)
     if filters.contact_open:
         query = query.where(sa.select(ContactRequest.id).where(
@@ -200,7 +200,7 @@ def list_query(filters: ConversationFilter, limit: int = 50,
         query = query.where(Conversation.review_status == status)
     if filters.nct_id or filters.verdict:
         if filters.verdict and filters.verdict not in VERDICTS:
-            raise StorageError(f"verdict must be one of {VERDICTS}")
+            raise StorageError(f"verdict must be one of {VERDICTS}", key="filter_verdict")
         trial = sa.select(TrialResult.id).where(
             TrialResult.conversation_id == Conversation.id,
             TrialResult.is_latest.is_(True),

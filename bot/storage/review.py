@@ -28,6 +28,8 @@ from bot.storage.models import (
     utcnow,
 )
 
+MAX_TAG = 64  # characters (the column's width)
+
 
 class ReviewWrites(Database):
     """The staff pages' changes; each is one transaction with its audit entry."""
@@ -50,7 +52,7 @@ class ReviewWrites(Database):
                  now: datetime | None = None) -> int:
         text = printable(text).strip()
         if not text:
-            raise StorageError("a note needs text")
+            raise StorageError("a note needs text", key="note_empty")
         now = now or utcnow()
 
         def write(session: Session) -> int:
@@ -68,8 +70,9 @@ class ReviewWrites(Database):
                  now: datetime | None = None) -> list[str]:
         """Replace the conversation's tags (trimmed, lower case, at most 64 characters)."""
         wanted = sorted({printable(t).strip().lower() for t in tags if printable(t).strip()})
-        if any(len(t) > 64 for t in wanted):
-            raise StorageError("a tag has at most 64 characters")
+        if any(len(t) > MAX_TAG for t in wanted):
+            raise StorageError(f"a tag has at most {MAX_TAG} characters", key="tag_too_long",
+                               count=MAX_TAG)
         now = now or utcnow()
 
         def write(session: Session) -> list[str]:
@@ -97,9 +100,9 @@ class ReviewWrites(Database):
         """A reviewer's verdict for one trial. The patient's result is left as it was."""
         reason = printable(reason).strip()
         if verdict not in VERDICTS:
-            raise StorageError(f"verdict must be one of {VERDICTS}")
+            raise StorageError(f"verdict must be one of {VERDICTS}", key="verdict_unknown")
         if not reason:
-            raise StorageError("an override needs a reason")
+            raise StorageError("an override needs a reason", key="reason_missing")
         now = now or utcnow()
 
         def write(session: Session) -> int:
@@ -109,7 +112,8 @@ class ReviewWrites(Database):
                     TrialResult.conversation_id == conversation.id)
             )}
             if nct_id not in known:
-                raise StorageError("this conversation has no result for that trial")
+                raise StorageError("this conversation has no result for that trial",
+                                   key="no_trial_result")
             row = VerdictOverride(conversation_id=conversation.id, nct_id=nct_id,
                                   verdict=verdict, reason=reason, reviewer=reviewer,
                                   created_at=now)
@@ -131,7 +135,7 @@ class ReviewWrites(Database):
             request = session.get(ContactRequest, request_id)
             owner = request and session.get(Conversation, request.conversation_id)
             if owner is None or owner.public_id != public_id:
-                raise StorageError("no such contact request")
+                raise StorageError("no such contact request", key="no_contact_request")
             request.status, request.handled_by, request.handled_at = "done", staff, now
             audit.record(session, now, staff, "close_contact_request", public_id,
                          {"request": request_id})
@@ -158,5 +162,5 @@ def existing(session: Session, public_id: str) -> Conversation:
         sa.select(Conversation).where(Conversation.public_id == public_id)
     ).scalar_one_or_none()
     if conversation is None:
-        raise StorageError("no such conversation")
+        raise StorageError("no such conversation", key="no_conversation")
     return conversation

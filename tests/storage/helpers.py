@@ -25,8 +25,13 @@ def domain() -> Domain:
 
 def save_conversation(url: str, sender: str, text: str, at: datetime | None = None) -> None:
     """A short conversation saved by the Rasa server's tracker store, its events stamped `at`."""
-    events = [ActionExecuted("action_listen"), UserUttered(text, {"name": "inform"}),
-              BotUttered("How old are you?"), ActionExecuted("action_listen")]
+    save_events(url, sender, [ActionExecuted("action_listen"),
+                              UserUttered(text, {"name": "inform"}),
+                              BotUttered("How old are you?"), ActionExecuted("action_listen")], at)
+
+
+def save_events(url: str, sender: str, events: list, at: datetime | None = None) -> None:
+    """`events` saved as one conversation by the Rasa server's tracker store, stamped `at`."""
     stamp = (at or datetime.now(timezone.utc)).timestamp()
     for event in events:
         event.timestamp = stamp

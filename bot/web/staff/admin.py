@@ -3,7 +3,7 @@ change a role, disable or enable, require the second factor or reset it (a lost 
 
 Each action is a plain form POST with the session's CSRF token, audited by bot.storage.accounts
 with the admin's name and address. A refused change (an unknown account, a weak password, the
-last admin) shows the page again saying why and changes nothing.
+last admin) shows the page again saying why, in the interface's language, and changes nothing.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def create_account() -> Response | tuple[str, int]:
         if form.get("require_code") == "yes":
             accounts().require_second_factor(form.get("username", ""), True, actor())
     except StorageError as error:
-        return accounts_page(f"Not saved: {error}.", 400)
+        return accounts_page(present.not_saved(error), 400)
     return redirect(url_for("staff.accounts", done=1))
 
 
@@ -58,9 +58,9 @@ def account_action(username: str, action: str) -> Response | tuple[str, int]:
     roles.require("accounts")
     change = ACTIONS.get(action)
     if change is None:
-        return accounts_page("Not saved: unknown action.", 400)
+        return accounts_page(present.not_saved(present.refused("unknown_action")), 400)
     try:
         change(username, request.form)
     except StorageError as error:
-        return accounts_page(f"Not saved: {error}.", 400)
+        return accounts_page(present.not_saved(error), 400)
     return redirect(url_for("staff.accounts", done=1))

@@ -33,6 +33,7 @@ from flask import (
 from bot.storage import audit, second_factor
 from bot.storage.accounts import Accounts, LoginRefused, LoginThrottled, SessionPolicy
 from bot.storage.store import Store
+from bot.web.staff.present import error_text, refused, words
 
 SESSION_COOKIE = "staff_session"
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
@@ -72,8 +73,7 @@ def require_session() -> Response | None:
         return redirect(url_for("staff.second_factor"))
     if request.method == "POST" and not _same(request.form.get("csrf_token"),
                                               g.staff.csrf_token):
-        abort(400, "The form had expired or came from another site. Go back, reload the "
-                   "page and try again.")
+        abort(400, error_text(refused("form_expired")))
     return None
 
 
@@ -163,8 +163,6 @@ def register(blueprint: Blueprint) -> None:
 
 
 def _message(key: str) -> str:
-    from bot.web.staff.present import words
-
     return words()["messages"][key]
 
 

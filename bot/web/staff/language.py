@@ -61,8 +61,9 @@ def template_values() -> dict:
               "current": code == language,
               "href": url_for("staff.language", code=code, next=here)}
              for code in SWITCH_ORDER]
+    staff_words = words(language)
     return {"language": language, "html_lang": HTML_LANG[language], "language_links": links,
-            "ui": words(language)["ui"]}
+            "ui": staff_words["ui"], "role_names": staff_words["role_names"]}
 
 
 def register(blueprint) -> None:

@@ -45,6 +45,32 @@ def trials_by_id() -> dict[str, Trial]:
     return {trial.nct_id: trial for trial in load_trials()}
 
 
+def short_titles(language: str) -> dict[str, str]:
+    """Each trial's short title in `language` (the filter's choices), English where untranslated."""
+    return {nct_id: translated_trial(nct_id, language).get("short_title") or trial.short_title
+            for nct_id, trial in trials_by_id().items()}
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+
+def refused(key: str, **values: object) -> StorageError:
+    """A refusal of the pages' own (a filter, a form), worded later by `error_text`."""
+    return StorageError(key, key=key, **values)
+
+
+def error_text(error: StorageError, language: str | None = None) -> str:
+    """Why `error` refused, in `language` (default: the interface's) from content `errors:`;
+    an error without a known key falls back to its own (English) message."""
+    wording = words(language)["errors"].get(error.key)
+    return wording.format(**error.values) if wording else str(error)
+
+
+def not_saved(error: StorageError, language: str | None = None) -> str:
+    """"Not saved: <why>." for a form whose change was refused."""
+    return words(language)["messages"]["not_saved"].format(reason=error_text(error, language))
+
+
 # --- filters ------------------------------------------------------------------------------
 
 
@@ -63,21 +89,21 @@ def parse_list_query(args: Mapping[str, str]) -> ListQuery:
     form = {key: (args.get(key) or "").strip() for key in
             ("from", "to", "channel", "language", "trial", "verdict", "reviewed", "contact", "q")}
     if form["trial"] and form["trial"] not in trials_by_id():
-        raise StorageError("Trial: choose one of the listed trials.")
+        raise refused("filter_trial")
     if form["verdict"] and form["verdict"] not in VERDICTS:
-        raise StorageError("Verdict: choose one of the listed verdicts.")
+        raise refused("filter_verdict")
     if form["reviewed"] not in ("", "yes", "no"):
-        raise StorageError("Reviewed: choose any, yes or no.")
+        raise refused("filter_reviewed")
     if form["contact"] not in ("", "open"):
-        raise StorageError("Asked to talk: choose any or not handled yet.")
+        raise refused("filter_contact")
     if len(form["q"]) > MAX_TEXT:
-        raise StorageError(f"Search: at most {MAX_TEXT} characters.")
+        raise refused("filter_search", count=MAX_TEXT)
     if form["language"] and form["language"] not in i18n.LANGUAGES:
-        raise StorageError("Language: choose any, English or 中文.")
+        raise refused("filter_language")
     if len(form["channel"]) > 64:
-        raise StorageError("Channel: choose one of the listed channels.")
-    started_from = _day(form["from"], "From")
-    until = _day(form["to"], "To")
+        raise refused("filter_channel")
+    started_from = _day(form["from"], refused("filter_from"))
+    until = _day(form["to"], refused("filter_to"))
     filters = ConversationFilter(
         started_from=started_from,
         started_before=until + timedelta(days=1) if until else None,
@@ -92,13 +118,14 @@ def parse_list_query(args: Mapping[str, str]) -> ListQuery:
     return ListQuery(filters, parse_after(args.get("after")), form)
 
 
-def _day(raw: str, name: str) -> datetime | None:
+def _day(raw: str, refusal: StorageError) -> datetime | None:
+    """A date filter; a bad one raises `refusal` (which names the field)."""
     if not raw:
         return None
     try:
         return datetime.combine(date.fromisoformat(raw), time(), tzinfo=timezone.utc)
     except ValueError:
-        raise StorageError(f"{name}: a date such as 2026-11-25.") from None
+        raise refusal from None
 
 
 def page_token(row: Conversation) -> str:
@@ -115,8 +142,7 @@ def parse_after(raw: str | None) -> tuple[datetime, int] | None:
         if when.tzinfo is None or not row_id.isdigit():
             raise ValueError
     except ValueError:
-        raise StorageError("That page link is not valid: start again from the first page.") \
-            from None
+        raise refused("page_link") from None
     return when, int(row_id)
 
 
@@ -138,7 +164,7 @@ class Turn:
     at: datetime | None
     text: str = ""
     buttons: list[str] = field(default_factory=list)
-    note: str = ""  # how the text got there: "button", "opened the chat"
+    note: str = ""  # how the text got there, a ui: key: "turn_button", "turn_opened"
     result: list[dict[str, Any]] = field(default_factory=list)  # result cards, per trial
 
 
@@ -157,15 +183,15 @@ def transcript(events: Sequence[Mapping[str, Any]]) -> list[Turn]:
             buttons = {b["payload"]: b["title"] for b in _buttons(event)}
             turns.append(turn)
         elif kind == "session_started" and turns:
-            turns.append(Turn("session", at, "A new session started"))
+            turns.append(Turn("session", at))
     return turns
 
 
 def _patient_turn(text: str, at: datetime | None, buttons: Mapping[str, str]) -> Turn:
     if text in buttons:
-        return Turn("patient", at, buttons[text], note="button")
+        return Turn("patient", at, buttons[text], note="turn_button")
     if text in HIDDEN_OPENERS:
-        return Turn("patient", at, "", note="opened the chat")
+        return Turn("patient", at, "", note="turn_opened")
     return Turn("patient", at, text)
 
 

@@ -27,6 +27,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from werkzeug.exceptions import HTTPException
 
 from bot.engine import VERDICTS
 from bot.i18n import LANGUAGES
@@ -38,11 +39,14 @@ from bot.web.staff import admin, auth, language, present, roles
 from bot.web.staff.auth import accounts, actor
 
 PAGE_SIZE = 50
+MAX_NOTE = 10_000  # characters (the form's maxlength)
 #: What a conversation's public id looks like (bot.storage.models.new_public_id); anything
 #: else in a staff URL is answered 404 without a query.
 PUBLIC_ID = re.compile(r"[0-9a-f]{20}")
 CHANNELS = ("socketio", "rest", "telegram", "facebook", "twilio", "wechat")
 SUMMARY_WEEKS = 26
+#: The statuses a staff route refuses with; each has its page's words (content `refusals:`).
+REFUSALS = (400, 401, 403, 404)
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../templates")
 auth.register(blueprint)
@@ -53,6 +57,20 @@ language.register(blueprint)
 @blueprint.context_processor
 def _permissions() -> dict:
     return {"can": roles.can}
+
+
+def refusal_page(error: HTTPException) -> tuple[str, int]:
+    """A refused request's page in the interface's language (not werkzeug's English one): its
+    heading, and the reason given to abort() or the status's own words."""
+    refusal = present.words()["refusals"][str(error.code)]
+    given = error.description if error.description != type(error).description else None
+    return render_template("staff/refused.html", heading=refusal["heading"],
+                           reason=given or refusal["says"], status=error.code,
+                           staff=g.get("staff")), error.code
+
+
+for _status in REFUSALS:
+    blueprint.register_error_handler(_status, refusal_page)
 
 
 def store():
@@ -66,7 +84,7 @@ def conversations() -> Response | str:
         rows = store().list_conversations(query.filters, PAGE_SIZE + 1, query.after)
     except StorageError as error:
         return render_template("staff/list.html", **_list_context(), query=None,
-                               filter_args={}, error=str(error), rows=[]), 400
+                               filter_args={}, error=present.error_text(error), rows=[]), 400
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     store().audit(actor(), "view_list", None, present.filter_detail(query))
     verdicts = store().latest_verdicts([row.id for row in rows])
@@ -82,8 +100,13 @@ def conversations() -> Response | str:
 
 def _list_context() -> dict:
     return {"trials": present.trials_by_id(), "verdicts": VERDICTS, "channels": CHANNELS,
+            "titles": present.short_titles(language.current()),
             "languages": LANGUAGES, "language_names": language.NAMES,
             "words": present.words(), "staff": g.staff}
+
+
+def _no_conversation() -> str:
+    return present.error_text(present.refused("no_conversation"))
 
 
 #: A review action's ?done=... -> its words in content.yaml `done:` (said once saved).
@@ -101,7 +124,7 @@ def _conversation_page(public_id: str, done: str | None = None, error: str | Non
                        status: int = 200) -> tuple[str, int]:
     found = store().get_conversation(public_id) if PUBLIC_ID.fullmatch(public_id) else None
     if found is None:
-        abort(404, "No conversation with that id (it may have been deleted).")
+        abort(404, _no_conversation())
     store().audit(actor(), "view_conversation", public_id)
     latest = found.results[-1] if found.results else None
     return render_template(
@@ -127,9 +150,9 @@ def review(public_id: str) -> Response:
 def add_note(public_id: str) -> Response:
     roles.require("review")
     text = request.form.get("text", "")
-    if len(text) > 10_000:
-        return _conversation_page(public_id, error="Not saved: a note has at most 10,000 "
-                                  "characters.", status=400)
+    if len(text) > MAX_NOTE:
+        return _conversation_page(public_id, status=400, error=present.not_saved(
+            present.refused("note_too_long", count=MAX_NOTE)))
     return _change(public_id, lambda: store().add_note(public_id, actor(), text), "note")
 
 
@@ -163,9 +186,9 @@ def _change(public_id: str, operation: Callable[[], object], done: str) -> Respo
     try:
         operation()
     except StorageError as error:
-        if str(error) == "no such conversation":
-            abort(404, "No conversation with that id (it may have been deleted).")
-        return _conversation_page(public_id, error=f"Not saved: {error}.", status=400)
+        if error.key == "no_conversation":
+            abort(404, _no_conversation())
+        return _conversation_page(public_id, error=present.not_saved(error), status=400)
     return redirect(url_for("staff.conversation", public_id=public_id, done=done))
 
 
@@ -178,7 +201,7 @@ def export() -> Response:
     try:
         query = present.parse_list_query(request.args)
     except StorageError as error:
-        abort(400, str(error))
+        abort(400, present.error_text(error))
     detail = present.filter_detail(query)
     entry = store().audit(actor(), "export", None, {**detail, "rows": None})
     name = f"screening-results-{utcnow():%Y%m%d-%H%M}.csv"
