@@ -36,19 +36,27 @@ def zh_phone(browser) -> Iterator[Page]:
 
 
 def sent_messages(page: Page) -> list[dict]:
-    """Every user_uttered the page sends over socket.io, as its data, recorded from now on."""
+    """Every user_uttered the page sends over socket.io, as its data, recorded from now on:
+    over the WebSocket, and over long-polling before the upgrade (a fast server answers the
+    session request, and the page sends its greeting, before the WebSocket is open)."""
     sent: list[dict] = []
 
-    def frame(payload: str | bytes) -> None:
+    def packets(payload: str | bytes) -> None:
         text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-        start = text.find("[")
-        if not text.startswith("42") or start < 0:
-            return
-        event = json.loads(text[start:])
-        if event and event[0] == "user_uttered":
-            sent.append(event[1])
+        for packet in text.split("\x1e"):  # a polling body may hold several packets
+            start = packet.find("[")
+            if not packet.startswith("42") or start < 0:
+                continue
+            event = json.loads(packet[start:])
+            if event and event[0] == "user_uttered":
+                sent.append(event[1])
 
-    page.on("websocket", lambda ws: ws.on("framesent", frame))
+    def polled(request) -> None:
+        if request.method == "POST" and "/socket.io/" in request.url and request.post_data:
+            packets(request.post_data)
+
+    page.on("websocket", lambda ws: ws.on("framesent", packets))
+    page.on("request", polled)
     return sent
 
 
