@@ -327,7 +327,10 @@ def _leading_yes_no_zh(text: str) -> bool | str | None:
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ZH_CLAUSE = re.compile(r"[，,。；;！!？?、\s]+")
-_PRONOUNS = {"i", "i'm", "im", "he", "he's", "she", "she's", "they", "they're", "we", "it"}
+#: Words that open a statement, not a yes: "I'm 46" is not "I am"; "I've never had chemo" is
+#: no "I have" (it was read as a yes: tests/test_typed_patients.py found it).
+_PRONOUNS = {"i", "i'm", "im", "i've", "ive", "i'd", "we've", "they've", "he", "he's", "she",
+             "she's", "they", "they're", "we", "it"}
 
 
 def parse_value(fact: Fact, text: str, today: date | None = None) -> Any:

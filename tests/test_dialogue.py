@@ -192,3 +192,10 @@ def test_a_chinese_answer_naming_another_drug_is_not_a_yes(text, expected):
     """'I only had gemcitabine' in Chinese read as yes to the anthracycline question, which
     NCT06114173 requires: the open clause answers only when it states no fact itself."""
     assert dialogue.read_value(load_catalog()["prior_anthracycline"], text, {})[0] == expected
+
+
+@pytest.mark.parametrize("text", ["I've never had chemo", "I've not had any", "ive never had it"])
+def test_ive_opens_a_statement_not_a_yes(text):
+    """'I've' was read as 'I have', a yes: a truthful 'never' became 'had cancer drugs'."""
+    read = dialogue.take_answer("prior_systemic_therapy", text, None, {})
+    assert read.updates.get("prior_systemic_therapy") is not True
