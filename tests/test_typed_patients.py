@@ -221,8 +221,8 @@ def test_gap_chinese_ways_to_agree_give_consent(text):
     assert dialogue.parse_consent(text) is True
 
 
-@pytest.mark.xfail(strict=True, reason="the 'I'm' of a correction reads as a yes: 'removable'")
-def test_gap_an_age_correction_at_the_surgery_question_answers_nothing():
+def test_an_age_correction_at_the_surgery_question_answers_nothing():
+    """The 'I'm' of a correction was read as a yes to 'what did doctors say?': 'removable'."""
     read = dialogue.take_answer("unresectable", "sorry, actually I'm 53", None, {"age": 52})
     assert read.updates == {"age": 53, "unresectable": None}
 

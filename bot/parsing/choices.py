@@ -11,6 +11,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from bot.parsing.age import stated_ages
 from bot.parsing.clauses import single, stated
 from bot.parsing.phrases import Matcher, is_unknown, label_value
 from bot.parsing.text import text_forms, vocab
@@ -136,4 +137,6 @@ def parse_surgery_said(text: str, today: date | None = None) -> str | None:
         return UNKNOWN
     if said:
         return said.pop() if len(said) == 1 else None
+    if stated_ages(t, today or date.today(), need_born=False):
+        return None  # "sorry, I'm 53" corrects the age: its "I am" is no yes to this question
     return REMOVABLE if parse_yes_no(text, today) is True else None
