@@ -178,6 +178,8 @@ def parse_consent(text: str) -> bool | None:
             return True
         if cleaned == no.lower():
             return False
+    if parsing.is_agreement(text):  # "ok", 没问题 (whose 没 would read as a no)
+        return True
     value = parsing.parse_yes_no(text)
     return value if isinstance(value, bool) else None
 

@@ -53,7 +53,7 @@ from bot.parsing.phrases import is_unknown
 from bot.parsing.recent import durations, parse_recent, recent_evidence
 from bot.parsing.scales import karnofsky_between_grades, parse_ecog, parse_lansky
 from bot.parsing.text import parse_number, text_forms
-from bot.parsing.yes_no import parse_yes_no
+from bot.parsing.yes_no import is_agreement, parse_yes_no
 
 if TYPE_CHECKING:
     from bot.catalog import Fact
@@ -69,6 +69,7 @@ __all__ = [
     "durations",
     "evidence",
     "extract_facts",
+    "is_agreement",
     "karnofsky_between_grades",
     "parse_age",
     "parse_checkpoint",

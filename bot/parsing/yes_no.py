@@ -83,3 +83,17 @@ def _zh_done(low: str) -> bool:
         return False
     done = core.endswith(tuple(yn.get("zh_done") or ()))  # 过敏 is no 过
     return done and not any(neg in core for neg in yn.get("zh_negators") or ())
+
+
+def is_agreement(text: str) -> bool:
+    """The whole message is one of the words that agree to a request ("ok", "sure", 没问题,
+    可以, 好): for the consent question only. They are no general yes: 没问题 ("no problem")
+    to "any heart problems?" means no, and "ok" answers no health question."""
+    t = text_forms(text)
+    said = re.sub(r"[\W_]+", " ", t.low).strip()
+    return bool(said) and said in _agreements()
+
+
+@lru_cache(maxsize=1)
+def _agreements() -> frozenset[str]:
+    return frozenset(word.lower() for word in vocab()["agreement"])
