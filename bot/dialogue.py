@@ -180,6 +180,8 @@ def parse_consent(text: str) -> bool | None:
             return False
     if parsing.is_agreement(text):  # "ok", 没问题 (whose 没 would read as a no)
         return True
+    if _A_QUESTION.search(text):  # 有问题, "I have a question": its 有 / "have" is no yes
+        return None
     value = parsing.parse_yes_no(text)
     return value if isinstance(value, bool) else None
 
@@ -328,6 +330,7 @@ def _leading_yes_no_zh(text: str) -> bool | str | None:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_A_QUESTION = re.compile(r"问题|問題|question", re.IGNORECASE)
 _ZH_CLAUSE = re.compile(r"[，,。；;！!？?、\s]+")
 #: Words that open a statement, not a yes: "I'm 46" is not "I am"; "I've never had chemo" is
 #: no "I have" (it was read as a yes: tests/test_typed_patients.py found it).

@@ -199,3 +199,11 @@ def test_ive_opens_a_statement_not_a_yes(text):
     """'I've' was read as 'I have', a yes: a truthful 'never' became 'had cancer drugs'."""
     read = dialogue.take_answer("prior_systemic_therapy", text, None, {})
     assert read.updates.get("prior_systemic_therapy") is not True
+
+
+@pytest.mark.parametrize("text,consent", [("有问题", None), ("I have a question", None),
+                                          ("yes but I have a question first", None),
+                                          ("没问题", True), ("可以", True), ("ok", True),
+                                          ("yes", True), ("不同意", False)])
+def test_consent_reads_agreement_and_not_a_question(text, consent):
+    assert dialogue.parse_consent(text) is consent
