@@ -32,7 +32,7 @@ from bot.catalog import load_catalog
 from bot.engine import next_question
 from bot.parsing.age import age_boundaries
 from bot.parsing.text import vocab
-from bot.values import CLOSED_CHOICE, CLOSED_GO_ON, UNKNOWN
+from bot.values import AUDIENCE, CLOSED_CHOICE, CLOSED_GO_ON, CONSENT, UNKNOWN
 
 PHRASEBOOK = Path(__file__).with_name("typed_phrases.yaml")
 #: Share of patients who open with several facts, who correct their age, and of answers with a
@@ -89,7 +89,7 @@ class TypedPatient:
         book = self._book()
         stated, clauses = _opening_facts(self.truth)
         if not stated or self.rng.random() >= CHANCES["opening"]:
-            return Typed(self._pick(book["greetings"]))
+            return Typed(self.hello())
         if self.wrong_age is not None and not self.yes_no_to_come(
                 {**stated, "age": self.wrong_age}):
             self.wrong_age = None  # no later yes/no question to correct it at
@@ -102,6 +102,9 @@ class TypedPatient:
         self.said.update({**stated, "age": age})
         return Typed(self._pick(section["lead"]) + joiner.join(parts), None, {**stated, "age": age})
 
+    def hello(self) -> str:
+        return self._pick(self._book()["greetings"])
+
     def consent(self) -> str:
         return self._pick(self._book()["consent"])
 
@@ -113,6 +116,10 @@ class TypedPatient:
         due (the question is then asked again), else the answer."""
         if slot == CLOSED_CHOICE:
             return Typed(self._pick(self._book()["go_on"]), CLOSED_GO_ON)
+        if slot == CONSENT:
+            return Typed(self.consent(), True)
+        if slot == AUDIENCE:
+            return Typed(self.who(), self.audience)
         if self._correction_due(slot):
             self.corrected = True
             age = self.meant("age")

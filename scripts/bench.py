@@ -1,19 +1,26 @@
 """Benchmark of the whole assistant over its real servers. Prints figures; asserts nothing.
 
-    make bench            (or: .venv/bin/python -m scripts.bench --patients 40 --skip-training)
+    make bench     (or: .venv/bin/python -m scripts.bench --patients 42 --skip-training)
 
-1. Starts the Rasa server and the action server (SQLite tracker store, a fresh data folder).
-2. Plays scripted patients (devkit.simulate.random_patient, fixed seed) over the REST channel,
-   answering by button, in English and in Chinese (a Chinese opening makes the chat Chinese),
-   one at a time and then 8 at a time, and prints questions per completed
-   screening and per-turn latency p50/p95.
-3. Prints the Rasa server's resident memory, the NLU held-out intent accuracy and entity F1,
-   and the time a full training takes (into a temporary folder; skip with --skip-training).
+1. Starts the Rasa, action and web servers (SQLite tracker store, a fresh data folder).
+2. Plays typed patients (devkit/typed_patients.py: free text throughout, several facts in one
+   opening, a corrected age, 'not sure'; full screenings of devkit.simulate's random patients,
+   fixed seed), in English and in Chinese, over REST and over socket.io (devkit/chat_clients.py,
+   as the website connects), one at a time and then 8 at a time. Per language and channel:
+   screenings completed (and how many with the verdicts the engine gives for the truth),
+   questions mean/max, turns, latency p50/p95/p99/max, turns/s; latency by turn index (p50/p95
+   of turns 1-5, 6-10, ... 26+, and turn 25's p50 over turn 5's); the CPU (% of one core, and
+   per turn: user+sys from /proc) and resident memory of the Rasa and the action server.
+3. With --scripted, the same for the scripted patients who tap buttons (over REST), for
+   comparison with the figures before typed patients.
+4. The NLU held-out intent accuracy and entity F1, and the time a full training takes (into a
+   temporary folder; skip with --skip-training).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import os
 import random
@@ -22,58 +29,93 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
 from bot.i18n import LANGUAGES
+from devkit.chat_clients import CHANNELS, Conversation, Target, connect, play
 from devkit.rest_patient import RestPatient
 from devkit.servers import running_servers
 from devkit.simulate import random_patient
+from devkit.typed_patients import TypedPatient, typed_patient
 from scripts.evaluate_nlu import evaluate
-from scripts.stats import percentile
+from scripts.stats import (
+    ProcessUse,
+    ServerMeter,
+    by_turn_line,
+    latency_line,
+    server_processes,
+    servers_line,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+CONCURRENCY = (1, 8)
+#: A truth and who says it: a typist, or None for a scripted patient tapping buttons.
+Patient = tuple[dict, TypedPatient | None]
 
 
-def screen_one(base_url: str, truth: dict, language: str = "en"
-               ) -> tuple[int, list[float], bool]:
-    patient = RestPatient(base_url, language=language)
-    patient.start("child" if truth.get("age", 99) < 16 else "self")
-    asked = patient.answer_all(truth)
-    return len(asked), patient.latencies, patient.result() is not None
+@dataclass
+class Run:
+    """One language, channel and concurrency: its conversations and what the servers used."""
+
+    name: str
+    conversations: list[Conversation]
+    elapsed: float
+    servers: dict[str, ProcessUse]
+
+    def lines(self) -> list[str]:
+        done = [c for c in self.conversations if c.completed]
+        expected = sum(c.verdicts_expected() for c in done)
+        questions = [c.questions for c in done] or [0]
+        latencies = [s for c in self.conversations for s in c.latencies]
+        errors = sorted({c.error for c in self.conversations if c.error})
+        lines = [
+            f"{self.name}: {len(done)}/{len(self.conversations)} screenings completed "
+            f"({expected} with the engine's verdicts), questions mean "
+            f"{statistics.mean(questions):.1f} max {max(questions)}; {len(latencies)} turns, "
+            f"{latency_line(latencies)}, {len(latencies) / self.elapsed:.1f} turns/s",
+            "    " + by_turn_line(c.latencies for c in self.conversations),
+            "    " + servers_line(self.servers, len(latencies)),
+        ]
+        return lines + [f"    error: {error[:300]}" for error in errors[:3]]
 
 
-def play(base_url: str, patients: list[dict], concurrency: int, language: str = "en") -> dict:
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        outcomes = list(pool.map(lambda truth: screen_one(base_url, truth, language), patients))
-    elapsed = time.perf_counter() - started
-    latencies = sorted(ms for _, turns, _ in outcomes for ms in turns)
-    questions = [count for count, _, done in outcomes if done]
-    return {
-        "completed": len(questions),
-        "questions_mean": statistics.mean(questions),
-        "questions_max": max(questions),
-        "turns": len(latencies),
-        "p50_ms": 1000 * percentile(latencies, 0.5),
-        "p95_ms": 1000 * percentile(latencies, 0.95),
-        "max_ms": 1000 * latencies[-1],
-        "turns_per_s": len(latencies) / elapsed,
-    }
+async def play_all(target: Target, channel: str, patients: list[Patient],
+                   language: str, concurrency: int) -> tuple[list[Conversation], float]:
+    """Each (truth, typist) patient's screening, `concurrency` at a time."""
+    gate = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+
+        async def screen(truth: dict, typist: TypedPatient | None) -> Conversation:
+            async with gate:
+                sender = f"bench-{channel}-{uuid.uuid4().hex}"
+                script = RestPatient(target.url, sender, language=language, typist=typist)
+                conversation = Conversation(channel, sender, script, truth)
+                await play(connect(conversation, target, http), conversation)
+                return conversation
+
+        started = time.perf_counter()
+        conversations = await asyncio.gather(*(screen(*p) for p in patients))
+        return list(conversations), time.perf_counter() - started
 
 
-def rasa_rss_mb(port: int) -> float | None:
-    """Resident memory of the `rasa run` process listening on this port."""
-    for status in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            cmdline = status.read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if "rasa_extensions run" in cmdline and f"--port {port}" in cmdline:
-            for line in (status.parent / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    return None
+def measured_run(name: str, target: Target, channel: str, patients: list[Patient],
+                 language: str, concurrency: int, pids: dict[str, int]) -> Run:
+    """The patients' screenings, with the servers' CPU and memory over them."""
+    meter = ServerMeter(pids).start()
+    conversations, elapsed = asyncio.run(
+        play_all(target, channel, patients, language, concurrency))
+    return Run(name, conversations, elapsed, meter.stop())
+
+
+def typed(truths: list[dict], language: str, seed: int) -> list[Patient]:
+    """A fresh typist per truth (a typist remembers what it said), seeded per patient, so
+    every run of a language types the same words."""
+    return [(truth, typed_patient(truth, language, random.Random(f"{seed}-{language}-{i}")))
+            for i, truth in enumerate(truths)]
 
 
 def training_seconds() -> float:
@@ -89,28 +131,33 @@ def training_seconds() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--patients", type=int, default=32)
+    parser.add_argument("--patients", type=int, default=42)
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--scripted", action="store_true",
+                        help="also play scripted patients tapping buttons, for comparison")
     parser.add_argument("--skip-training", action="store_true")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    patients = [random_patient(rng) for _ in range(args.patients)]
+    truths = [random_patient(rng) for _ in range(args.patients)]
 
     with tempfile.TemporaryDirectory() as data, running_servers(Path(data)) as servers:
-        port = int(servers.rasa_url.rsplit(":", 1)[1])
-        print(f"scripted patients: {len(patients)} (seed {args.seed})")
-        for language, concurrency in itertools.product(LANGUAGES, (1, 8)):
-            figures = play(servers.rasa_url, patients, concurrency, language)
-            print(
-                f"{language} concurrency {concurrency}: "
-                f"{figures['completed']} screenings completed, "
-                f"questions mean {figures['questions_mean']:.1f} max {figures['questions_max']}; "
-                f"{figures['turns']} turns, latency p50 {figures['p50_ms']:.0f} ms, "
-                f"p95 {figures['p95_ms']:.0f} ms, max {figures['max_ms']:.0f} ms, "
-                f"{figures['turns_per_s']:.1f} turns/s"
-            )
-        rss = rasa_rss_mb(port)
-        print(f"rasa server resident memory: {rss:.0f} MB" if rss else "rasa server memory: n/a")
+        target = Target(servers.rasa_url, servers.web_url)
+        pids = server_processes([servers.rasa_url], [servers.action_url])
+        print(f"typed patients: {len(truths)} (seed {args.seed}), in {', '.join(LANGUAGES)}, "
+              f"over {' and '.join(CHANNELS)}, {' then '.join(map(str, CONCURRENCY))} at once",
+              flush=True)
+        for language, channel, concurrency in itertools.product(LANGUAGES, CHANNELS,
+                                                                 CONCURRENCY):
+            run = measured_run(f"{language} {channel:8} x{concurrency}", target, channel,
+                               typed(truths, language, args.seed), language, concurrency, pids)
+            print("\n".join(run.lines()), flush=True)
+        if args.scripted:
+            print("scripted patients (tapping buttons), for comparison:")
+            for language, concurrency in itertools.product(LANGUAGES, CONCURRENCY):
+                run = measured_run(f"scripted {language} rest x{concurrency}", target, "rest",
+                                   [(truth, None) for truth in truths], language, concurrency,
+                                   pids)
+                print("\n".join(run.lines()), flush=True)
 
     for language, nlu in evaluate().items():
         print(f"NLU held-out intent accuracy ({language}) {nlu['intent_accuracy']:.3f}, "

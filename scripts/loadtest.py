@@ -1,5 +1,6 @@
-"""Load test: concurrent scripted patients over REST and socket.io for a fixed time. Prints
-throughput, per-turn latency p50/p95/p99 per channel and the errors; asserts nothing.
+"""Load test: concurrent patients over REST and socket.io for a fixed time. Prints throughput,
+per-turn latency p50/p95/p99 per channel and by turn index, the servers' CPU and memory, and
+the errors; asserts nothing.
 
     make load                                                    (ramp, own servers)
     .venv/bin/python -m scripts.loadtest --concurrency 8 --duration 30
@@ -7,20 +8,26 @@ throughput, per-turn latency p50/p95/p99 per channel and the errors; asserts not
     .venv/bin/python -m scripts.loadtest --cluster --ramp        (scripts/cluster.py: nginx,
                                                                   2 Rasa, 2 action servers)
     .venv/bin/python -m scripts.loadtest --url http://lb:8000 --origin https://chat.example.org
+    .venv/bin/python -m scripts.loadtest --scripted              (patients tapping buttons)
 
-Each of the N concurrent patients plays one screening after another (devkit.simulate's random
-patients, fixed seed, answered by button as devkit/rest_patient.py does) until the time is up; a
-patient never starts a turn after that, so every turn sent is a complete one. Patients
-alternate between the channels given. Over socket.io each patient connects as the website does
-(Origin header, session_request, then user_uttered with the session id and proof the server
-issued) and a turn ends when the server acknowledges the user_uttered event, which it does
-after the whole turn (every bot_uttered is sent before).
+Each of the N concurrent patients plays one screening after another until the time is up; a
+patient never starts a turn after that, so every turn sent is a complete one. The patients type
+their answers in free text (devkit/typed_patients.py: several facts in one opening, a
+correction, 'not sure', full-length screenings of devkit.simulate's random patients, fixed
+seed); with --scripted they tap buttons as devkit/rest_patient.py does, the old load kept for
+comparison. Patients alternate between the channels given, and each pair of them between the
+languages. The clients are devkit/chat_clients.py's: over socket.io each patient connects as
+the website does and a turn ends when the server acknowledges the message.
 Without --url (or --cluster) the script starts its own Rasa, action and web servers
-(devkit/servers.py, SQLite, one process each) on free ports.
+(devkit/servers.py, SQLite, one process each) on free ports. The servers' CPU (% of one core,
+and per turn) and resident memory are measured when they run on this machine (not with --url).
 
+Each run also says how many screenings ended with the verdicts the engine gives for the
+patient's truth: one that does not was misread on the way (the NLU model, a phrasing).
 Ramp mode runs each concurrency in turn and reports the first at which the p95 of all turns
-passes 1 s. Every run prints the machine's load average: the load test shares the cores with
-the servers (and with whatever else runs), so figures mean little without it.
+passes 1 s, and the highest throughput reached (the knee). Every run prints the machine's load
+average: the load test shares the cores with the servers (and with whatever else runs), so
+figures mean little without it.
 """
 
 from __future__ import annotations
@@ -33,54 +40,33 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import socketio
 
-from bot.dialogue import content
-from bot.identity import WEB, conversation_id
+from bot.i18n import LANGUAGES
+from devkit.chat_clients import CHANNELS, Conversation, Target, connect, play
 from devkit.rest_patient import RestPatient
-from devkit.servers import rest_headers, rest_id
 from devkit.simulate import random_patient
-from scripts.stats import percentile
+from devkit.typed_patients import typed_patient
+from scripts.stats import (
+    ProcessUse,
+    ServerMeter,
+    by_turn_line,
+    ms,
+    percentile,
+    server_processes,
+    servers_line,
+)
+
+__all__ = ["Conversation", "Report", "Target", "run_load"]  # tests/scale loads the cluster
 
 ROOT = Path(__file__).resolve().parent.parent
-
-CHANNELS = ("rest", "socketio")
 P95_LIMIT_S = 1.0
-AFFINITY_COOKIE = "rasa_affinity"  # the load balancer's sticky key for socket.io (deploy/)
-
-
-@dataclass(frozen=True)
-class Target:
-    url: str  # a Rasa server or the load balancer in front of several
-    origin: str | None  # an origin in ALLOWED_ORIGINS, sent by socket.io clients
-    transports: tuple[str, ...] | None = None  # socket.io: None = polling, then websocket
-    timeout: float = 60.0
-    rest_url: str | None = None  # where the REST channel is, if not at `url` (the cluster's
-    # internal listener: the public one passes no REST)
-
-
-@dataclass
-class Conversation:
-    channel: str
-    sender: str
-    conversation_id: str = ""  # as the server stores it (set when the connection opens)
-    sent: list[str] = field(default_factory=list)  # every message sent, in order
-    latencies: list[float] = field(default_factory=list)  # seconds, one per complete turn
-    script: RestPatient | None = None  # the transcript and the scripted answers
-    completed: bool = False  # reached the screening result
-    error: str | None = None
-
-    @property
-    def received(self) -> list[dict[str, Any]]:
-        """Every bot message, in order (socket.io messages in REST's shape)."""
-        return [reply for _, replies in self.script.transcript for reply in replies]
 
 
 @dataclass
@@ -90,14 +76,16 @@ class Report:
     elapsed: float
     conversations: list[Conversation]
     load_average: float = 0.0  # the machine's 1-minute load average at the end of the run
+    servers: Mapping[str, ProcessUse] = field(default_factory=dict)  # CPU and memory, if local
+    typed: bool = True  # typed patients (else scripted, tapping buttons)
 
     @property
     def errors(self) -> list[str]:
         return [f"{c.channel}: {c.error}" for c in self.conversations if c.error]
 
     def latencies(self, channel: str | None = None) -> list[float]:
-        return sorted(ms for c in self.conversations if channel in (None, c.channel)
-                      for ms in c.latencies)
+        return sorted(seconds for c in self.conversations if channel in (None, c.channel)
+                      for seconds in c.latencies)
 
     def turns_per_second(self) -> float:
         return len(self.latencies()) / self.elapsed if self.elapsed else 0.0
@@ -110,12 +98,15 @@ class Report:
 
     def lines(self) -> list[str]:
         channels = sorted({c.channel for c in self.conversations})
+        expected = sum(c.verdicts_expected() for c in self.conversations if c.completed)
+        patients = "typed" if self.typed else "scripted (buttons)"
         lines = [
             f"{self.concurrency} concurrent conversations for {self.duration:.0f} s "
-            f"({', '.join(channels)}): {len(self.latencies())} messages answered, "
+            f"({', '.join(channels)}, {patients}): {len(self.latencies())} messages answered, "
             f"{self.turns_per_second():.1f} messages/s, {self.completed()} screenings "
-            f"completed, {len(self.errors)} errors (machine load average {self.load_average:.1f} "
-            f"on {os.cpu_count()} cores, load test client included)"
+            f"completed ({expected} with the engine's verdicts), {len(self.errors)} errors "
+            f"(machine load average {self.load_average:.1f} on {os.cpu_count()} cores, load "
+            "test client included)"
         ]
         for channel in (*channels, None):
             turns = self.latencies(channel)
@@ -125,144 +116,21 @@ class Report:
                     f"  p95 {ms(turns, 0.95):6.0f} ms  p99 {ms(turns, 0.99):6.0f} ms  "
                     f"max {1000 * turns[-1]:6.0f} ms  {self.completed(channel)} completed"
                 )
+        lines.append("  " + by_turn_line(c.latencies for c in self.conversations))
+        lines.append("  " + servers_line(self.servers, len(self.latencies())))
         for error, count in Counter(self.errors).most_common(5):
             lines.append(f"  error x{count}: {error[:300]}")
         return lines
 
 
-def ms(values: list[float], fraction: float) -> float:
-    return 1000 * percentile(values, fraction)
-
-
-# --- the scripted patient ----------------------------------------------------------------------
-
-
-def answers(script: RestPatient, truth: dict[str, Any], max_turns: int = 60) -> Iterator[str]:
-    """What the patient says, turn by turn: the opening, consent, audience, then an answer to
-    each question the bot asks (read from the script's transcript) until none is asked."""
-    audience = "child" if truth.get("age", 99) < 16 else "self"
-    yield "hello"
-    yield content()["consent_buttons"][0]
-    yield next(o["label"] for o in content()["audience_buttons"] if o["value"] == audience)
-    for _ in range(max_turns):
-        slot = script.asked()
-        if slot is None:
-            return
-        yield script.answer_for(slot, truth, {})
-    raise AssertionError(f"no result after {max_turns} answers")
-
-
-class RestConnection:
-    def __init__(self, target: Target, http: aiohttp.ClientSession, sender: str) -> None:
-        self.url = f"{target.rest_url or target.url}/webhooks/rest/webhook"
-        self.http, self.sender = http, sender
-        self.conversation_id = rest_id(sender)
-        self.timeout = aiohttp.ClientTimeout(total=target.timeout)
-
-    async def open(self) -> None:
-        pass
-
-    async def turn(self, text: str) -> list[dict[str, Any]]:
-        payload = {"sender": self.sender, "message": text}
-        async with self.http.post(self.url, json=payload, timeout=self.timeout,
-                                  headers=rest_headers()) as response:
-            if response.status != 200:
-                raise RuntimeError(f"HTTP {response.status}: {(await response.text())[:200]}")
-            replies = await response.json()
-        return [{k: v for k, v in reply.items() if k != "recipient_id"} for reply in replies]
-
-    async def close(self) -> None:
-        pass
-
-
-class SocketIOConnection:
-    """One website visitor: its own socket.io connection, and the session id and proof the
-    server issues (rasa_extensions/channels/web.py); stored as `web:<id>`."""
-
-    def __init__(self, target: Target, sender: str) -> None:
-        self.target, self.sender = target, sender
-        self.conversation_id = ""  # web:<id>, once the server has issued the session
-        self.session: dict[str, Any] = {}
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.buffer: list[dict[str, Any]] = []
-        self.confirmed = asyncio.Event()
-        self.client.on("session_confirm", self._confirmed)
-        self.client.on("bot_uttered", lambda data: self.buffer.append(_rest_shape(data)))
-
-    def _confirmed(self, confirm: dict[str, Any]) -> None:
-        self.session = {"session_id": confirm["session_id"], "proof": confirm["proof"]}
-        self.conversation_id = conversation_id(WEB, confirm["session_id"], secret="")
-        self.confirmed.set()
-
-    async def open(self) -> None:
-        # Each visitor is its own client for the load balancer's sticky sessions (a browser
-        # gets the cookie from the balancer; here every visitor brings a random one).
-        headers = {"Cookie": f"{AFFINITY_COOKIE}={uuid.uuid4().hex}"}
-        if self.target.origin:
-            headers["Origin"] = self.target.origin
-        await self.client.connect(
-            self.target.url, headers=headers, socketio_path="/socket.io",
-            transports=list(self.target.transports) if self.target.transports else None,
-            wait_timeout=self.target.timeout,
-        )
-        await self.client.emit("session_request", {})
-        await asyncio.wait_for(self.confirmed.wait(), self.target.timeout)
-
-    async def turn(self, text: str) -> list[dict[str, Any]]:
-        # The acknowledgement comes after the turn's last bot_uttered, on the same connection.
-        ack = await self.client.call("user_uttered", {"message": text, **self.session},
-                                     timeout=self.target.timeout)
-        if not (isinstance(ack, dict) and ack.get("accepted")):
-            raise RuntimeError(f"message refused: {ack}")
-        replies, self.buffer = self.buffer, []
-        return replies
-
-    async def close(self) -> None:
-        await self.client.disconnect()
-
-
-def _rest_shape(message: dict[str, Any]) -> dict[str, Any]:
-    """A socket.io bot message as the REST channel gives it: buttons, custom messages."""
-    if "text" not in message and "type" in message:
-        return {"custom": message}
-    shaped = {k: v for k, v in message.items() if k != "quick_replies"}
-    if message.get("quick_replies"):
-        shaped["buttons"] = [{"title": b["title"], "payload": b["payload"]}
-                             for b in message["quick_replies"]]
-    return shaped
-
-
-async def play(connection: RestConnection | SocketIOConnection, conversation: Conversation,
-               truth: dict[str, Any], deadline: float) -> None:
-    """One screening, turn by turn, until the result or the deadline (between turns)."""
-    script = conversation.script
-    try:
-        await connection.open()
-        conversation.conversation_id = connection.conversation_id
-        for text in answers(script, truth):
-            if time.monotonic() >= deadline:
-                return
-            conversation.sent.append(text)
-            started = time.perf_counter()
-            replies = await connection.turn(text)
-            conversation.latencies.append(time.perf_counter() - started)
-            script.transcript.append((text, replies))
-        if script.result() is None:
-            raise AssertionError("the screening ended without a screening_result message")
-        conversation.completed = True
-    except Exception as error:  # every failure is counted and reported, never raised
-        conversation.error = f"{type(error).__name__}: {error}".strip()
-    finally:
-        try:
-            await connection.close()
-        except Exception as error:
-            conversation.error = conversation.error or f"closing: {error}"
-
-
 async def run_load(target: Target, concurrency: int, duration: float,
-                   channels: tuple[str, ...] = CHANNELS, seed: int = 20261125) -> Report:
-    """`concurrency` patients, alternating between `channels`, each playing screenings one
-    after another for `duration` seconds."""
+                   channels: tuple[str, ...] = CHANNELS, seed: int = 20261125,
+                   typed: bool = True, languages: tuple[str, ...] = LANGUAGES,
+                   pids: Mapping[str, int] | None = None) -> Report:
+    """`concurrency` patients, alternating between `channels` (and, per pair, between
+    `languages`), each playing screenings one after another for `duration` seconds; typed
+    patients (devkit/typed_patients.py), or scripted ones tapping buttons. `pids`: the
+    servers' processes to measure (devkit/processes.py)."""
     conversations: list[Conversation] = []
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
@@ -270,29 +138,34 @@ async def run_load(target: Target, concurrency: int, duration: float,
         async def patient(index: int) -> None:
             rng = random.Random(f"{seed}-{index}")
             channel = channels[index % len(channels)]
+            language = languages[index // len(channels) % len(languages)]
             while time.monotonic() < deadline:
                 sender = f"load-{channel}-{uuid.uuid4().hex}"
-                conversation = Conversation(channel, sender, script=RestPatient(target.url, sender))
+                truth = random_patient(rng)
+                typist = typed_patient(truth, language, rng) if typed else None
+                script = RestPatient(target.url, sender, language=language, typist=typist)
+                conversation = Conversation(channel, sender, script, truth)
                 conversations.append(conversation)
-                connection = (RestConnection(target, http, sender) if channel == "rest"
-                              else SocketIOConnection(target, sender))
-                await play(connection, conversation, random_patient(rng), deadline)
+                await play(connect(conversation, target, http), conversation, deadline)
                 if conversation.error:
                     await asyncio.sleep(0.5)  # no tight loop against a failing server
 
+        meter = ServerMeter(pids or {}).start()
         started = time.monotonic()
         deadline = started + duration
         await asyncio.gather(*(patient(i) for i in range(concurrency)))
         elapsed = time.monotonic() - started
-    return Report(concurrency, duration, elapsed, conversations, os.getloadavg()[0])
+        servers = meter.stop()
+    return Report(concurrency, duration, elapsed, conversations, os.getloadavg()[0], servers,
+                  typed)
 
 
-def ramp(target: Target, levels: list[int], duration: float, channels: tuple[str, ...],
-         seed: int) -> list[Report]:
-    """Each concurrency level in turn, then a table and the first level whose p95 passed 1 s."""
+def ramp(target: Target, levels: list[int], duration: float, **options: Any) -> list[Report]:
+    """Each concurrency level in turn (`options`: run_load's), then a table, the first level
+    whose p95 passed 1 s and the highest throughput reached."""
     reports = []
     for level in levels:
-        report = asyncio.run(run_load(target, level, duration, channels, seed))
+        report = asyncio.run(run_load(target, level, duration, **options))
         reports.append(report)
         print("\n".join(report.lines()), flush=True)
     print(ramp_summary(reports))
@@ -300,12 +173,14 @@ def ramp(target: Target, levels: list[int], duration: float, channels: tuple[str
 
 
 def ramp_summary(reports: list[Report]) -> str:
-    rows = ["concurrent  messages/s  completed  p50 ms  p95 ms  p99 ms  errors  load avg"]
+    rows = ["concurrent  messages/s  completed  p50 ms  p95 ms  p99 ms  errors  load avg  "
+            "servers' CPU (% of a core)"]
     for r in reports:
         turns = r.latencies()
+        cpu = " ".join(f"{name} {use.cpu_percent:.0f}" for name, use in r.servers.items())
         rows.append(f"{r.concurrency:10}  {r.turns_per_second():10.1f}  {r.completed():9}  "
                     f"{ms(turns, 0.5):6.0f}  {ms(turns, 0.95):6.0f}  {ms(turns, 0.99):6.0f}  "
-                    f"{len(r.errors):6}  {r.load_average:8.1f}")
+                    f"{len(r.errors):6}  {r.load_average:8.1f}  {cpu or 'n/a'}")
     over = next((r for r in reports if r.p95() > P95_LIMIT_S), None)
     if over is None:
         rows.append(f"p95 stayed under {P95_LIMIT_S:.0f} s up to {reports[-1].concurrency} "
@@ -313,6 +188,9 @@ def ramp_summary(reports: list[Report]) -> str:
     else:
         rows.append(f"p95 passed {P95_LIMIT_S:.0f} s at {over.concurrency} concurrent "
                     f"conversations ({ms(over.latencies(), 0.95):.0f} ms)")
+    best = max(reports, key=Report.turns_per_second)
+    rows.append(f"highest throughput: {best.turns_per_second():.1f} messages/s at "
+                f"{best.concurrency} concurrent conversations")
     return "\n".join(rows)
 
 
@@ -337,19 +215,24 @@ def main() -> None:
                         help="comma-separated concurrency levels (default 1,8,16,32,64,128,256)")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--timeout", type=float, default=60, help="seconds per turn")
+    parser.add_argument("--languages", default=",".join(LANGUAGES),
+                        help="comma-separated: en, zh (default both)")
+    parser.add_argument("--scripted", action="store_true",
+                        help="scripted patients tapping buttons (the old load), not typed ones")
     args = parser.parse_args()
-    channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
-    if not channels or set(channels) - set(CHANNELS):
-        parser.error(f"--channels takes {', '.join(CHANNELS)}")
+    channels = _listed(parser, "--channels", args.channels, CHANNELS)
+    languages = _listed(parser, "--languages", args.languages, LANGUAGES)
     transports = None if args.transport == "default" else (args.transport,)
 
     with ExitStack() as stack:
         url, origin, rest_url = args.url, args.origin, args.rest_url
+        pids: dict[str, int] = {}  # the servers' processes, when they run here
         if args.cluster:
             from scripts.cluster import running_cluster
 
             cluster = stack.enter_context(running_cluster())
             url, origin, rest_url = cluster.url, origin or cluster.web_url, cluster.internal_url
+            pids = server_processes(cluster.rasa_urls, cluster.action_urls)
             print(f"cluster: {cluster.describe()}")
         elif not url:
             from devkit.servers import running_servers
@@ -357,18 +240,30 @@ def main() -> None:
             data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             servers = stack.enter_context(running_servers(data))
             url, origin = servers.rasa_url, origin or servers.web_url
+            pids = server_processes([servers.rasa_url], [servers.action_url])
             print(f"servers started here: Rasa {url}, SQLite tracker store")
         target = Target(url.rstrip("/"), origin, transports, args.timeout,
                         rest_url.rstrip("/") if rest_url else None)
+        patients = "scripted patients (buttons)" if args.scripted else "typed patients"
         print(f"target {target.url}, channels {', '.join(channels)}, socket.io transports "
-              f"{args.transport}, {args.duration:.0f} s per run", flush=True)
+              f"{args.transport}, {patients} in {', '.join(languages)}, {args.duration:.0f} s "
+              "per run", flush=True)
+        options = {"channels": channels, "seed": args.seed, "typed": not args.scripted,
+                   "languages": languages, "pids": pids}
         if args.ramp:
-            ramp(target, [int(n) for n in args.ramp.split(",")], args.duration, channels,
-                 args.seed)
+            ramp(target, [int(n) for n in args.ramp.split(",")], args.duration, **options)
         else:
-            report = asyncio.run(run_load(target, args.concurrency, args.duration, channels,
-                                          args.seed))
+            report = asyncio.run(run_load(target, args.concurrency, args.duration, **options))
             print("\n".join(report.lines()))
+
+
+def _listed(parser: argparse.ArgumentParser, option: str, value: str,
+            allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated option's items, each one of `allowed`."""
+    items = tuple(item.strip() for item in value.split(",") if item.strip())
+    if not items or set(items) - set(allowed):
+        parser.error(f"{option} takes {', '.join(allowed)}")
+    return items
 
 
 if __name__ == "__main__":
