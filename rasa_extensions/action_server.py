@@ -29,8 +29,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import dialogue
+from bot.catalog import load_catalog
 from bot.i18n import LANGUAGES
 from bot.settings import load_settings
+from bot.trials import load_trials
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +78,16 @@ WARM_UP_TEXTS = ["I'm 52 with leiomyosarcoma that spread to my lungs, had doxoru
 
 def warm_up() -> None:
     """Load the content and the parsers once, at start, instead of during a patient's turn
-    (py-spy: the first turns after a start spent 1.2 s reading YAML and compiling regexes)."""
+    (py-spy: the first turns after a start spent 1.2 s reading YAML and compiling regexes;
+    with greetings alone warmed, a quarter of the action server's time over 16 typed
+    screenings was still first-use loading: each language's questions, trials, parsers)."""
     for language in LANGUAGES:
         dialogue.greeting_messages(language)
+        load_trials(language=language)
+        for fact in load_catalog(language=language):
+            dialogue.ask_message(fact.name, "self", {}, language)
+            for text in WARM_UP_TEXTS:
+                dialogue.read_value(fact, text, {})
     dialogue.facts_stated(WARM_UP_TEXTS)
 
 

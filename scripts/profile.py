@@ -3,7 +3,9 @@
     make profile     (or: .venv/bin/python -m scripts.profile --patients 16 --concurrency 8)
 
 Starts the servers as `make bench` does (SQLite, a fresh data folder), attaches `py-spy record`
-to the Rasa server and to the action server, plays the patients over REST, then prints for each
+to the Rasa server and to the action server, plays typed patients (devkit/typed_patients.py:
+free text, several facts at once, corrections, 'not sure'; full screenings) over REST, in
+English and Chinese alternately (--scripted: the button-tapping patients), then prints for each
 server the functions with the most samples: by own time (the frame on top of the stack) and by
 inclusive time (anywhere on the stack), as a share of all samples of that process. Samples of a
 server waiting (IDLE_LEAVES) are left out, so the shares are of busy time, and the busy
@@ -29,6 +31,7 @@ from devkit.processes import server_pids
 from devkit.rest_patient import RestPatient
 from devkit.servers import running_servers
 from devkit.simulate import random_patient
+from devkit.typed_patients import typed_patient
 
 PY_SPY = Path(sys.executable).parent / "py-spy"
 #: Frames on top of the stack while a server waits: the event loop's poll, an idle worker
@@ -39,14 +42,18 @@ IDLE_LEAVES = {"server/runners.py:serve", "futures/thread.py:_worker",
 SPINE = 0.95
 
 
-def play_patients(base_url: str, count: int, concurrency: int, seed: int, language: str) -> int:
+def play_patients(base_url: str, count: int, concurrency: int, seed: int, languages: list[str],
+                  scripted: bool = False) -> int:
     """Full screenings over REST; returns the number of turns played."""
     rng = random.Random(seed)
-    patients = [random_patient(rng) for _ in range(count)]
+    patients = [(random_patient(rng), languages[i % len(languages)], random.Random(seed + i))
+                for i in range(count)]
 
-    def screen(truth: dict) -> int:
-        patient = RestPatient(base_url, language=language)
-        patient.start("child" if truth.get("age", 99) < 16 else "self")
+    def screen(patient_of: tuple[dict, str, random.Random]) -> int:
+        truth, language, own_rng = patient_of
+        typist = None if scripted else typed_patient(truth, language, own_rng)
+        patient = RestPatient(base_url, language=language, typist=typist)
+        patient.start(None if typist else "child" if truth.get("age", 99) < 16 else "self")
         patient.answer_all(truth)
         return len(patient.latencies)
 
@@ -99,7 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=16)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--language", default="en")
+    parser.add_argument("--languages", default="en,zh", help="comma-separated, alternately")
+    parser.add_argument("--scripted", action="store_true", help="patients who tap buttons")
     parser.add_argument("--seed", type=int, default=20261203)
     parser.add_argument("--rate", type=int, default=200, help="samples per second")
     parser.add_argument("--top", type=int, default=25)
@@ -113,14 +121,16 @@ def main() -> None:
                      for name, pid in pids.items()}
         time.sleep(1)  # py-spy attaches
         started = time.perf_counter()
+        languages = args.languages.split(",")
         turns = play_patients(servers.rasa_url, args.patients, args.concurrency, args.seed,
-                              args.language)
+                              languages, args.scripted)
         elapsed = time.perf_counter() - started
         for recorder in recorders.values():
             recorder.send_signal(signal.SIGINT)
             recorder.wait(timeout=60)
-    print(f"{args.patients} patients ({args.language}), {args.concurrency} at once: {turns} "
-          f"turns in {elapsed:.1f} s ({turns / elapsed:.1f} turns/s)")
+    kind = "scripted" if args.scripted else "typed"
+    print(f"{args.patients} {kind} patients ({args.languages}), {args.concurrency} at once: "
+          f"{turns} turns in {elapsed:.1f} s ({turns / elapsed:.1f} turns/s)")
     for name in recorders:
         print(f"{name} server")
         print("\n".join(summarise(out_dir / f"{name}.txt", args.top)))

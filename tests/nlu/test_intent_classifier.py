@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import cache
+from pathlib import Path
 
 import pytest
 from rasa.core.agent import Agent
@@ -32,3 +33,40 @@ def test_a_message_without_words_is_unclear_not_an_error(text):
 def test_a_message_with_words_is_classified():
     parsed = parse("thank you so much")
     assert parsed["intent"]["name"] == "thanks" and parsed["intent"]["confidence"] > 0.4
+
+
+def _held_out_texts() -> list[str]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    texts = []
+    for name in ("test_nlu.yml", "test_nlu_zh.yml"):
+        data = load_data(str(Path(__file__).parent / name))
+        texts += [example.get("text") for example in data.intent_examples]
+    return texts
+
+
+def test_the_input_row_is_the_one_rasa_builds_for_every_held_out_phrasing():
+    """The component builds a message's row from its sentence features alone; Rasa's
+    `_create_X` from all of them. On every held-out phrasing (and a blank one) both agree."""
+    from rasa.nlu.classifiers.logistic_regression_classifier import (
+        LogisticRegressionClassifier,
+    )
+    from rasa.shared.nlu.training_data.message import Message
+
+    from rasa_extensions.components import sentence_row
+
+    if not MODEL.exists():
+        pytest.skip(f"{MODEL} is missing: run `make model` (make test does it)")
+    texts = [*_held_out_texts(), "", "ok"]
+    assert len(texts) > 200
+    featurised = agent().processor.graph_runner.run(
+        inputs={"__message__": [UserMessage(text) for text in texts]},
+        targets=["run_CountVectorsFeaturizer4"],
+    )["run_CountVectorsFeaturizer4"]
+    assert len(featurised) == len(texts)
+    assert all(sentence_row(message).nnz > 0 for message in featurised[:-2])
+    for message in featurised:
+        assert isinstance(message, Message)
+        ours = sentence_row(message)
+        rasas = LogisticRegressionClassifier._create_X(None, [message])
+        assert ours.shape == rasas.shape and (ours != rasas).nnz == 0, message.get("text")
