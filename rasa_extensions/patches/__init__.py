@@ -6,7 +6,8 @@ before Rasa's command line, and prints `patches applied: <names>` to the server'
 refuses to start, naming the patch, on a Rasa version the patches were not written for or when
 a target is missing; applying twice changes nothing.
 
-    speed.py       two measured speed fixes (action-response checks, event lookup)
+    speed.py       measured speed fixes (action-response checks, event lookup, graph run
+                   order, applied events)
     resilience.py  the action server or the database failing: a clear message, nothing lost
     hardening.py   bad input and patient privacy (message limits, REST checks, log redaction)
     ../channels/web.py  socket.io custom messages (with the website's channel)
