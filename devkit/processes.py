@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,11 +44,16 @@ def port_of(url: str) -> int:
     return int(url.rstrip("/").rsplit(":", 1)[1].split("/")[0])
 
 
-def server_pids(rasa_url: str, action_url: str) -> dict[str, int]:
-    """{'rasa': pid, 'action': pid} for the servers at these URLs (those found)."""
-    pids = {"rasa": listening_pid(port_of(rasa_url)),
-            "action": listening_pid(port_of(action_url.removesuffix("/webhook")))}
-    return {name: pid for name, pid in pids.items() if pid is not None}
+def server_processes(rasa_urls: Iterable[str], action_urls: Iterable[str]) -> dict[str, int]:
+    """{'rasa': pid, 'action': pid} (numbered when there are several of a kind) for the
+    servers listening on this machine at these URLs; those not found are left out."""
+    found: dict[str, int] = {}
+    for kind, urls in (("rasa", list(rasa_urls)), ("action", list(action_urls))):
+        for number, url in enumerate(urls, 1):
+            pid = listening_pid(port_of(url.removesuffix("/webhook")))
+            if pid is not None:
+                found[kind if len(urls) == 1 else f"{kind}-{number}"] = pid
+    return found
 
 
 def cpu_seconds(pid: int) -> float:

@@ -37,6 +37,7 @@ import aiohttp
 
 from bot.i18n import LANGUAGES
 from devkit.chat_clients import CHANNELS, Conversation, Target, connect, play
+from devkit.processes import server_processes
 from devkit.rest_patient import RestPatient
 from devkit.servers import running_servers
 from devkit.simulate import random_patient
@@ -47,7 +48,6 @@ from scripts.stats import (
     ServerMeter,
     by_turn_line,
     latency_line,
-    server_processes,
     servers_line,
 )
 

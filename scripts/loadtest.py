@@ -50,6 +50,7 @@ import aiohttp
 
 from bot.i18n import LANGUAGES
 from devkit.chat_clients import CHANNELS, Conversation, Target, connect, play
+from devkit.processes import server_processes
 from devkit.rest_patient import RestPatient
 from devkit.simulate import random_patient
 from devkit.typed_patients import typed_patient
@@ -59,7 +60,6 @@ from scripts.stats import (
     by_turn_line,
     ms,
     percentile,
-    server_processes,
     servers_line,
 )
 

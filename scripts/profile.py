@@ -27,7 +27,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from devkit.processes import server_pids
+from devkit.processes import server_processes
 from devkit.rest_patient import RestPatient
 from devkit.servers import running_servers
 from devkit.simulate import random_patient
@@ -116,7 +116,7 @@ def main() -> None:
     out_dir = args.keep or Path(tempfile.mkdtemp(prefix="profile-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as data, running_servers(Path(data)) as servers:
-        pids = server_pids(servers.rasa_url, servers.action_url)
+        pids = server_processes([servers.rasa_url], [servers.action_url])
         recorders = {name: record(pid, out_dir / f"{name}.txt", args.rate)
                      for name, pid in pids.items()}
         time.sleep(1)  # py-spy attaches

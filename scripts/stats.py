@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from devkit.processes import CpuMeter, listening_pid, port_of, rss_mb
+from devkit.processes import CpuMeter, rss_mb
 
 #: Turn-index groups of the by-turn figures (None: and every later turn).
 TURN_GROUPS = ((1, 5), (6, 10), (11, 15), (16, 20), (21, 25), (26, None))
@@ -77,18 +77,6 @@ class ProcessUse:
     cpu_percent: float  # of one core, over the run
     cpu_seconds: float
     rss_mb: float  # resident memory at the end of the run
-
-
-def server_processes(rasa_urls: Iterable[str], action_urls: Iterable[str]) -> dict[str, int]:
-    """{'rasa': pid, 'action': pid} (numbered when there are several of a kind) for the
-    servers listening on this machine at these URLs; those not found are left out."""
-    found: dict[str, int] = {}
-    for kind, urls in (("rasa", list(rasa_urls)), ("action", list(action_urls))):
-        for number, url in enumerate(urls, 1):
-            pid = listening_pid(port_of(url.removesuffix("/webhook")))
-            if pid is not None:
-                found[kind if len(urls) == 1 else f"{kind}-{number}"] = pid
-    return found
 
 
 class ServerMeter:

@@ -7,9 +7,10 @@ import os
 import socket
 
 from devkit.chat_clients import Conversation
+from devkit.processes import server_processes
 from devkit.rest_patient import RestPatient
 from scripts.loadtest import Report, ramp_summary
-from scripts.stats import ServerMeter, by_turn, by_turn_line, latency_line, server_processes
+from scripts.stats import ServerMeter, by_turn, by_turn_line, latency_line
 
 
 def _conversation(latencies: list[float]) -> Conversation:
