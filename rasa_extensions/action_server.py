@@ -86,9 +86,9 @@ def warm_up() -> None:
         load_trials(language=language)
         for fact in load_catalog(language=language):
             dialogue.ask_message(fact.name, "self", {}, language)
-            for text in WARM_UP_TEXTS:
-                dialogue.read_value(fact, text, {})
-    dialogue.facts_stated(WARM_UP_TEXTS)
+    for fact in load_catalog():  # reading an answer is the same in every language
+        for text in WARM_UP_TEXTS:
+            dialogue.read_value(fact, text, {})
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
@@ -42,8 +43,6 @@ def sentence_row(message: Message) -> csr_matrix:
 
 
 def _dense_row(dense: list[Any]) -> Any:
-    import numpy as np
-
     return np.concatenate(dense, axis=-1)
 
 
@@ -54,17 +53,18 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         rows = {id(message): sentence_row(message) for message in messages}
-        complete = [message for message in messages if self._fits(rows[id(message)])]
+        complete, blank = [], []
+        for message in messages:
+            (complete if self._fits(rows[id(message)]) else blank).append(message)
         if complete:
             self._rows = rows
             try:
                 super().process(complete)
             finally:
                 self._rows = {}
-        for message in messages:
-            if not self._fits(rows[id(message)]):
-                message.set(INTENT, dict(NO_INTENT), add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+        for message in blank:
+            message.set(INTENT, dict(NO_INTENT), add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         return messages
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:
