@@ -131,3 +131,75 @@ def test_applied_events_are_worked_out_once_per_change():
     assert remembered(tracker) == [ActionExecuted("action_listen")] and calls == [1]
     tracker.update(ActionExecuted("action_listen"))
     assert len(remembered(tracker)) == 2 and calls == [1, 2]
+
+
+# Every property name and event name in Rasa's action-response schema
+# (rasa/shared/utils/schemas/events.py), so that generated responses reach its every branch.
+SCHEMA_KEYS = ("action_text", "all_retrieval_intents", "confidence", "end", "entity", "event",
+               "extractor", "group", "hide_rule_turn", "id", "input_channel", "intent",
+               "intent_ranking", "intent_response_key", "message_id", "metadata", "name",
+               "parse_data", "policy", "ranking", "response", "response_selector",
+               "response_templates", "responses", "role", "start", "template_name", "text",
+               "timestamp", "utter_action", "value", "entities", "events", "x/y", "")
+EVENT_NAMES = ("action", "action_execution_rejected", "active_loop", "agent", "bot",
+               "cancel_reminder", "entities", "export", "followup", "form", "form_validation",
+               "loop_interrupted", "pause", "reminder", "reset_slots", "restart", "resume",
+               "rewind", "session_started", "slot", "undo", "user", "user_featurization",
+               "unknown")
+
+
+def json_values():
+    from hypothesis import strategies as st
+
+    scalars = (st.none() | st.booleans() | st.integers(-3, 3)
+               | st.floats(allow_nan=False, allow_infinity=False, width=32)
+               | st.sampled_from(EVENT_NAMES) | st.text(max_size=3))
+    return st.recursive(scalars, lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(SCHEMA_KEYS), inner, max_size=5)), max_leaves=12)
+
+
+def action_responses():
+    """Responses shaped like the action server's, wrong in any place or not at all."""
+    from hypothesis import strategies as st
+
+    event = st.builds(lambda name, fields: {"event": name, **fields},
+                      st.sampled_from(EVENT_NAMES),
+                      st.dictionaries(st.sampled_from(SCHEMA_KEYS), json_values(), max_size=4))
+    response = st.fixed_dictionaries({}, optional={
+        "events": st.lists(event | json_values(), max_size=4) | json_values(),
+        "responses": st.lists(st.dictionaries(st.sampled_from(SCHEMA_KEYS), json_values(),
+                                              max_size=2), max_size=2) | json_values(),
+    })
+    return response | json_values()
+
+
+def test_the_compiled_response_check_gives_jsonschemas_verdict():
+    """fastjsonschema passes exactly the responses jsonschema passes, and changes none."""
+    import copy
+
+    from hypothesis import given, settings
+
+    rasa_check = speed._action_response_validator()
+
+    @settings(max_examples=1500, deadline=None, derandomize=True)
+    @given(action_responses())
+    def same_verdict(response):
+        before = copy.deepcopy(response)
+        assert speed.passes_compiled_check(response) is rasa_check.is_valid(response)
+        assert response == before
+
+    same_verdict()
+
+
+def test_real_action_responses_pass_the_compiled_check():
+    """What the action server sends each turn passes without jsonschema being asked."""
+    response = {"events": [
+        {"event": "slot", "timestamp": None, "name": "age", "value": 52},
+        {"event": "bot", "timestamp": None, "text": "Has it spread?", "data": {}, "metadata": {}},
+        {"event": "active_loop", "timestamp": None, "name": "screening_form"},
+        {"event": "action", "timestamp": None, "name": "action_listen", "policy": None,
+         "confidence": 1.0, "action_text": None, "hide_rule_turn": False}],
+        "responses": [{"text": "Has it spread?", "buttons": []}]}
+    assert speed.passes_compiled_check(response)
+    assert not speed.passes_compiled_check({"events": [{"event": "slot", "name": 5}]})
