@@ -104,7 +104,7 @@ def test_the_registry_fits_the_installed_rasa():
     registry = patches.registry()
     patches.check(registry)  # the version and every target; installs nothing
     names = [patch.name for patch in registry]
-    assert len(names) == len(set(names)) == 18
+    assert len(names) == len(set(names)) == 19
     targets = [patch.target for patch in registry]
     assert len(targets) == len(set(targets))
     for patch in registry:

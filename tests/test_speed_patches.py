@@ -1,6 +1,6 @@
-"""The graph-run and applied-events speed patches (rasa_extensions/patches/speed.py) give what
-Rasa's own functions give: on the trained model's NLU and policy graphs, and on every prefix
-of the test stories' conversations."""
+"""The speed patches (rasa_extensions/patches/speed.py: graph runs, applied events, past
+states, action responses) give what Rasa's own functions give: on the trained model's NLU and
+policy graphs, and on every prefix of the test stories' conversations."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from rasa.core.channels import UserMessage
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUtteranceReverted
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
@@ -119,18 +125,39 @@ def test_applied_events_are_rasas_after_every_event():
 
 def test_applied_events_are_worked_out_once_per_change():
     calls = []
+    original = rasas(DialogueStateTracker, "applied_events", "applied-events-memo")
 
     def counted(tracker):
         calls.append(len(tracker.events))
-        return [event for event in tracker.events]
+        return original(tracker)
 
     remembered = speed.remember_applied_events(counted)
     tracker = DialogueStateTracker.from_events("s", [ActionExecuted("action_listen")])
     first = remembered(tracker)
     first.append("changed by a caller")
     assert remembered(tracker) == [ActionExecuted("action_listen")] and calls == [1]
-    tracker.update(ActionExecuted("action_listen"))
-    assert len(remembered(tracker)) == 2 and calls == [1, 2]
+    tracker.update(ActionExecuted("action_listen"))  # carried on, not worked out anew
+    assert len(remembered(tracker)) == 2 and calls == [1]
+    tracker.update(ActiveLoop("screening_form"))  # a loop named for the first time
+    assert remembered(tracker) == original(tracker) and calls == [1, 3]
+    tracker.events = type(tracker.events)(list(tracker.events))  # another deque
+    assert remembered(tracker) == original(tracker) and calls == [1, 3, 3]
+
+
+def test_a_loop_named_after_its_steps_changes_the_applied_events():
+    """Rasa reads a loop's earlier steps differently once the loop is named: carrying on over
+    the new events alone would keep steps that Rasa drops."""
+    remembered = speed.remember_applied_events(
+        rasas(DialogueStateTracker, "applied_events", "applied-events-memo"))
+    steps = [ActionExecuted("action_listen"), UserUttered("hi"),
+             ActionExecuted("screening_form"), ActionExecuted("action_listen"),
+             UserUttered("52"), ActionExecuted("screening_form")]
+    tracker = DialogueStateTracker.from_events("s", steps)
+    assert len(remembered(tracker)) == len(steps)
+    tracker.update(ActiveLoop("screening_form"))
+    rasa_answer = DialogueStateTracker.from_events("t", [*steps, ActiveLoop("screening_form")])
+    assert remembered(tracker) == rasa_answer.applied_events()
+    assert len(rasa_answer.applied_events()) < len(steps) + 1
 
 
 # Every property name and event name in Rasa's action-response schema
@@ -203,3 +230,73 @@ def test_real_action_responses_pass_the_compiled_check():
         "responses": [{"text": "Has it spread?", "buttons": []}]}
     assert speed.passes_compiled_check(response)
     assert not speed.passes_compiled_check({"events": [{"event": "slot", "name": 5}]})
+
+
+RULE_ONLY = {"rule_only_slots": ["consent"], "rule_only_loops": ["screening_form"]}
+
+
+def past_states_options():
+    yield {}
+    yield {"omit_unset_slots": True}
+    yield {"ignore_rule_only_turns": True, "rule_only_data": RULE_ONLY}
+
+
+def test_past_states_are_rasas_after_every_event():
+    original = rasas(Domain, "states_for_tracker_history", "past-states-replay")
+    resumed = speed.resume_past_states(original)
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    checked = 0
+    for story in story_trackers():
+        tracker = DialogueStateTracker.from_events(story.sender_id, [],
+                                                   slots=story.slots.values())
+        for event in [*story.events, UserUtteranceReverted(), SlotSet("consent", True),
+                      ActionExecuted("action_listen", hide_rule_turn=True)]:
+            tracker.update(event)
+            for options in past_states_options():
+                ours = resumed(domain, tracker, **options)
+                assert ours == original(domain, tracker, **options)
+                if ours and ours[-1]:
+                    next(iter(ours[-1].values())).clear()  # a caller's edit stays its own
+            checked += 1
+        tracker.events = type(tracker.events)(list(tracker.events)[:3])  # a new deque
+        assert resumed(domain, tracker) == original(domain, tracker)
+    assert checked > 100
+
+
+def test_past_states_resume_the_last_replay():
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    original = rasas(Domain, "states_for_tracker_history", "past-states-replay")
+    resumed = speed.resume_past_states(original)
+    story = max(story_trackers(), key=lambda tracker: len(tracker.events))
+    tracker = DialogueStateTracker.from_events(story.sender_id, list(story.events)[:-2],
+                                               slots=story.slots.values())
+    resumed(domain, tracker)
+    run = tracker.__dict__[speed.PAST_STATES][(id(domain), False, False)]
+    replay = run.replay
+    for event in list(story.events)[-2:]:
+        tracker.update(event)
+    assert resumed(domain, tracker) == original(domain, tracker)
+    assert run.replay is replay and len(run.events) == len(tracker.applied_events())
+    tracker.update(UserUtteranceReverted())  # applied events shrink: replayed from the start
+    assert resumed(domain, tracker) == original(domain, tracker)
+    assert tracker.__dict__[speed.PAST_STATES][(id(domain), False, False)].replay \
+        is not replay
+
+
+def test_a_fresh_replay_is_rasas_init_copy():
+    filled = 0
+    for story in story_trackers():
+        tracker = DialogueStateTracker.from_events(story.sender_id,
+                                                   [*story.events, SlotSet("consent", True)],
+                                                   slots=story.slots.values())
+        ours, theirs = speed.fresh_replay(tracker), tracker.init_copy()
+        assert ours.current_state() == theirs.current_state()
+        assert ours.slots.keys() == theirs.slots.keys() == tracker.slots.keys()
+        for name, slot in ours.slots.items():
+            assert type(slot) is type(theirs.slots[name])
+            assert vars(slot) == vars(theirs.slots[name])
+            assert slot is not tracker.slots[name]
+        filled += any(slot.value != slot.initial_value for slot in tracker.slots.values())
+        assert (ours._max_event_history, ours.is_rule_tracker, ours.sender_id) == \
+               (theirs._max_event_history, theirs.is_rule_tracker, theirs.sender_id)
+    assert filled == len(story_trackers())  # copies start from initial values
