@@ -232,6 +232,23 @@ def test_real_action_responses_pass_the_compiled_check():
     assert not speed.passes_compiled_check({"events": [{"event": "slot", "name": 5}]})
 
 
+def test_the_response_check_refuses_a_schema_whose_names_do_not_pick_one_alternative():
+    """Two alternatives of one name would make the check by name wrong: install says so."""
+    import copy
+
+    import pytest
+    from rasa.core.actions.action import RemoteAction
+
+    schema = copy.deepcopy(RemoteAction.action_response_format_spec())
+    _, by_name = speed._event_alternatives(schema)
+    assert "slot" in by_name and len(by_name) == len(schema["properties"]["events"]["items"]
+                                                      ["oneOf"])
+    alternatives = schema["properties"]["events"]["items"]["oneOf"]
+    alternatives.append(copy.deepcopy(alternatives[0]))
+    with pytest.raises(RuntimeError, match="no longer picks one alternative"):
+        speed._event_alternatives(schema)
+
+
 RULE_ONLY = {"rule_only_slots": ["consent"], "rule_only_loops": ["screening_form"]}
 
 
