@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import state
-from bot import dialogue, safety
+from bot import dialogue, replies, safety
 from bot.storage import hooks as storage
 from bot.storage.events import DELETED_SLOT, PENDING_SLOT
 from bot.values import AUDIENCE, CONSENT
@@ -90,7 +90,7 @@ class ActionReply(Action):
             corrected = apply_stated_facts(dispatcher, tracker)
             if corrected:
                 return [*corrected, *state.language_events(tracker)]
-        reply = dialogue.soft_reply(intent, tracker.get_slot("requested_slot"), lang)
+        reply = replies.soft_reply(intent, tracker.get_slot("requested_slot"), lang)
         if intent == "goodbye":
             reply = [dialogue.text_message(dialogue.say("goodbye", lang))]
         state.send(dispatcher, reply or [dialogue.text_message(dialogue.say("fallback", lang))])
@@ -106,7 +106,7 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        state.send(dispatcher, dialogue.handoff_messages(state.language(tracker)))
+        state.send(dispatcher, replies.handoff_messages(state.language(tracker)))
         await storage.record_contact_request(tracker.sender_id, tracker.events)
         return state.language_events(tracker)
 
@@ -128,7 +128,7 @@ class ActionChangeAnswer(Action):
         if corrected:
             return corrected
         if chosen not in facts:
-            state.send(dispatcher, [dialogue.change_answer_message(facts,
+            state.send(dispatcher, [replies.change_answer_message(facts,
                                                                    state.language(tracker))])
             return [SlotSet("fact_to_change", None), *state.language_events(tracker)]
         return [SlotSet(chosen, None), *_back_to_screening(tracker)]
@@ -224,5 +224,5 @@ class ActionSafety(Action):
         if kind is None:
             kind = safety.SELF_HARM if intent == "self_harm" else safety.URGENT
         logger.info("safety message sent (%s)", kind)
-        state.send(dispatcher, dialogue.safety_messages(kind, state.language(tracker)))
+        state.send(dispatcher, replies.safety_messages(kind, state.language(tracker)))
         return [SlotSet("paused", True), *state.language_events(tracker)]

@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import state
 from actions.interruptions import delete_now, pending_deletion_first
-from bot import dialogue, language, safety
+from bot import dialogue, language, replies, safety
 from bot.catalog import load_catalog
 from bot.closed import CHOICES as CLOSED_CHOICES
 from bot.engine import screen
@@ -104,7 +104,7 @@ class ValidateScreeningForm(Action):
         kind = safety.detect(state.latest_text(tracker))
         if kind:
             logger.info("safety message sent (%s)", kind)
-            state.send(dispatcher, dialogue.safety_messages(kind, lang))
+            state.send(dispatcher, replies.safety_messages(kind, lang))
             return {**NOT_CONFIRMING, "paused": True}, True
         state.send(dispatcher, [dialogue.text_message(dialogue.say("delete_cancelled", lang))])
         return dict(NOT_CONFIRMING), state.flag(tracker, "paused")
@@ -117,7 +117,7 @@ class ValidateScreeningForm(Action):
         kind = safety.detect(text)
         if kind:
             logger.info("safety message sent (%s)", kind)
-            state.send(dispatcher, dialogue.safety_messages(kind, lang))
+            state.send(dispatcher, replies.safety_messages(kind, lang))
             return {requested: None, "paused": True}, True
         answer = dialogue.take_answer(
             requested, text, state.latest_intent(tracker)[0], state.facts(tracker),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import dialogue, safety
+from bot import dialogue, replies, safety
 from bot.catalog import load_catalog
 from bot.values import AUDIENCE, CONSENT, UNKNOWN
 from devkit.patients import PATIENT_A, PATIENT_B
@@ -93,15 +93,15 @@ def test_questions_offer_buttons_and_proxy_wording():
 
 
 def test_why_message_names_the_criteria_behind_the_question():
-    text = dialogue.why_message("prior_gemcitabine")["text"]
+    text = replies.why_message("prior_gemcitabine")["text"]
     assert "NCT06114225: Not for people who have had gemcitabine before." in text
     assert "NCT06114173" not in text
 
 
 def test_soft_replies_cover_questions_and_small_talk():
-    assert "SBRT" in dialogue.soft_reply("faq_sbrt", "age")[0]["text"]
-    assert "Ruijin Hospital" in dialogue.soft_reply("faq_location", None)[0]["text"]
-    assert dialogue.soft_reply("affirm", "age") is None
+    assert "SBRT" in replies.soft_reply("faq_sbrt", "age")[0]["text"]
+    assert "Ruijin Hospital" in replies.soft_reply("faq_location", None)[0]["text"]
+    assert replies.soft_reply("affirm", "age") is None
 
 
 def test_result_messages_end_with_the_machine_readable_result():
@@ -115,7 +115,7 @@ def test_result_messages_end_with_the_machine_readable_result():
 
 
 def test_handoff_gives_contacts_and_no_invented_ones():
-    text = dialogue.handoff_messages()[0]["text"]
+    text = replies.handoff_messages()[0]["text"]
     assert "+86 13818971504" in text
     assert "the registry record gives no contact person" in text
 
@@ -132,7 +132,7 @@ def test_safety_screen(text, kind):
 
 def test_safety_message_uses_the_configured_number(monkeypatch):
     monkeypatch.setenv("EMERGENCY_NUMBER", "911")
-    assert "911" in dialogue.safety_messages("urgent")[0]["text"]
+    assert "911" in replies.safety_messages("urgent")[0]["text"]
 
 
 def test_wording_follows_the_recruitment_rules():

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot import closed, dialogue, parsing
+from bot import closed, dialogue, parsing, replies
 from bot.catalog import load_catalog
 from bot.engine import NOT_A_MATCH, POSSIBLE_MATCH, UNCLEAR, questions_to_ask, screen
 from bot.result import screening_result
@@ -148,7 +148,7 @@ def test_wording_about_the_study_drugs_claims_nothing_the_records_do_not_say():
 
 
 def test_the_cost_answer_quotes_the_record_and_points_to_the_study_team():
-    answer = dialogue.faq_message("faq_cost")["text"]
+    answer = replies.faq_message("faq_cost")["text"]
     record = " ".join((ROOT / "bot/content/registry/NCT06114173.txt").read_text().split())
     quote = re.search(r'"([^"]+)"', answer).group(1)
     assert quote in record and quote.endswith("once every 2 weeks free")

@@ -53,7 +53,7 @@ from rasa.utils import endpoints
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from bot import dialogue, safety
+from bot import dialogue, replies, safety
 from bot.catalog import load_catalog
 from bot.language import choose as choose_language
 from bot.values import MAX_MESSAGE_CHARS
@@ -84,18 +84,18 @@ def too_long_replies(text: str, language: str = "en") -> list[dict[str, Any]]:
     """The replies to an over-long message, in the conversation's language: the safety
     message first when any part of it mentions urgent symptoms or self-harm, then a request
     for a shorter message."""
-    replies: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
     scanned = text[:_SAFETY_SCAN_LIMIT]
     step = _SAFETY_WINDOW - 200  # windows overlap, so no phrase is cut in two
     kinds = {safety.detect(scanned[i:i + _SAFETY_WINDOW]) for i in range(0, len(scanned), step)}
     for kind in (safety.SELF_HARM, safety.URGENT):
         if kind in kinds:
             # nothing is paused: no "continue"
-            replies += dialogue.safety_messages(kind, language)[:1]
+            messages += replies.safety_messages(kind, language)[:1]
             break
-    replies.append(dialogue.text_message(dialogue.say("message_too_long", language,
-                                                      limit=f"{MAX_MESSAGE_CHARS:,}")))
-    return replies
+    messages.append(dialogue.text_message(dialogue.say("message_too_long", language,
+                                                       limit=f"{MAX_MESSAGE_CHARS:,}")))
+    return messages
 
 
 async def _conversation_so_far(agent: Agent, message: UserMessage
