@@ -58,11 +58,11 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import QueuePool
 
 from bot.dialogue import say
 from bot.language import choose as choose_language
 from bot.settings import load_settings
+from bot.storage.db import sqlite_file_pool
 from rasa_extensions.patches.core import Patch
 
 logger = logging.getLogger(__name__)
@@ -217,8 +217,6 @@ def _guard_handle_message(original: Callable[..., Any]) -> Callable[..., Any]:
 #: (NullPool): with the WAL pragmas run on each, a tenth of the Rasa server's busy time
 #: (py-spy, scripts/profile.py). A small pool keeps them open; SQLite's own locking still
 #: serialises the writers, and the pool hands a connection to one session at a time.
-_SQLITE_POOL = {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 4,
-                "connect_args": {"check_same_thread": False}}
 
 
 def _is_sqlite_file(url: Any) -> bool:
@@ -230,7 +228,7 @@ def _with_pool_checks(original: Callable[..., dict[str, Any]]) -> Callable[..., 
     def create_engine_kwargs(url: Any) -> dict[str, Any]:
         kwargs = {**original(url), "pool_pre_ping": True}
         if _is_sqlite_file(url):
-            kwargs.update(_SQLITE_POOL)
+            kwargs.update(sqlite_file_pool())
         if rasa_tracker_store.is_postgresql_url(url):
             kwargs["connect_args"] = {
                 **kwargs.get("connect_args", {}), "connect_timeout": DB_CONNECT_TIMEOUT

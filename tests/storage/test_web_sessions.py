@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from bot.storage import db, hooks, migrate, web_sessions
-from bot.web_session import new_session_id
+from bot.web_session import new_session_id, session_hash
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
 
@@ -64,3 +64,24 @@ async def test_delete_my_data_revokes_a_website_conversation_only(db_url, monkey
     with db.engine_for(db_url).connect() as connection:
         count = connection.execute(sa.text("SELECT COUNT(*) FROM revoked_web_sessions")).scalar()
     assert count == 1
+
+
+def test_the_revocation_check_reuses_a_pooled_sqlite_connection(tmp_path):
+    """The website asks twice a turn; on an SQLite file each ask opened a new connection and
+    ran the WAL pragmas (bot/storage/db.py `sqlite_file_pool` says what that cost). The pooled
+    connection still sees a revocation made on another connection at once."""
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    migrate.upgrade(url)
+    engine = db.engine_for(url)
+    connects: list[object] = []
+    sa.event.listen(engine, "connect", lambda *_: connects.append(1))
+    engine.dispose()  # forget the connections the migration opened
+    session = new_session_id()
+    for _ in range(5):
+        assert not web_sessions.is_revoked(session, url=url)
+    with sa.create_engine(url).begin() as other:  # as the action server would, elsewhere
+        other.execute(sa.text("INSERT INTO revoked_web_sessions (session_hash, revoked_at, "
+                              "expires_at) VALUES (:h, :t, :t)"),
+                      {"h": session_hash(session), "t": NOW})
+    assert web_sessions.is_revoked(session, url=url)
+    assert len(connects) == 1
