@@ -23,6 +23,9 @@ from bot.storage.models import RevokedWebSession, utcnow
 from bot.web_session import session_hash
 
 _table = RevokedWebSession.__table__
+#: Built once: the website asks it twice a turn (building the select each time was a sixth of
+#: the check's time under load).
+_REVOKED = sa.select(_table.c.session_hash).where(_table.c.session_hash == sa.bindparam("key"))
 
 
 def revoke(conversation_or_session_id: str, expires_at: datetime | None = None,
@@ -51,8 +54,7 @@ def is_revoked(conversation_or_session_id: str, url: str | None = None) -> bool:
     their proofs have expired too, so the answer is the same)."""
     key = session_hash(conversation_or_session_id)
     with db.engine_for(url or db.database_url()).connect() as connection:
-        found = connection.execute(
-            sa.select(_table.c.session_hash).where(_table.c.session_hash == key)).first()
+        found = connection.execute(_REVOKED, {"key": key}).first()
     return found is not None
 
 
