@@ -70,3 +70,32 @@ def test_the_input_row_is_the_one_rasa_builds_for_every_held_out_phrasing():
         ours = sentence_row(message)
         rasas = LogisticRegressionClassifier._create_X(None, [message])
         assert ours.shape == rasas.shape and (ours != rasas).nnz == 0, message.get("text")
+
+
+def test_the_column_major_weights_give_the_same_probabilities_to_the_last_bit():
+    """components.column_major changes only how `coef_` is laid out in memory."""
+    import numpy as np
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    from rasa_extensions.components import column_major
+
+    rows = sparse_random(60, 400, density=0.05, format="csr", random_state=3)
+    labels = np.arange(60) % 5
+    clf = LogisticRegression(max_iter=300).fit(rows, labels)
+    before = clf.predict_proba(rows)
+    assert not clf.coef_.flags.f_contiguous  # a view of the solver's parameters, or row-major
+    column_major(clf)
+    assert clf.coef_.flags.f_contiguous and clf.coef_.T.flags.c_contiguous
+    assert np.array_equal(clf.predict_proba(rows), before)
+
+
+def test_the_loaded_model_classifies_with_column_major_weights():
+    parse("thank you so much")
+    from rasa_extensions.components import LogisticRegressionIntentClassifier
+
+    nodes = agent().processor.graph_runner._instantiated_nodes.values()
+    classifiers = [node._component for node in nodes
+                   if isinstance(node._component, LogisticRegressionIntentClassifier)]
+    assert len(classifiers) == 1
+    assert classifiers[0].clf.coef_.flags.f_contiguous
