@@ -57,12 +57,11 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
-from sqlalchemy.engine import make_url
 
 from bot.dialogue import say
 from bot.language import choose as choose_language
 from bot.settings import load_settings
-from bot.storage.db import sqlite_file_pool
+from bot.storage.db import sqlite_file_pool, sqlite_path
 from rasa_extensions.patches.core import Patch
 
 logger = logging.getLogger(__name__)
@@ -213,21 +212,14 @@ def _guard_handle_message(original: Callable[..., Any]) -> Callable[..., Any]:
     return handle_message
 
 
-#: SQLAlchemy 1.4 opens and closes a new connection for every session on an SQLite file
-#: (NullPool): with the WAL pragmas run on each, a tenth of the Rasa server's busy time
-#: (py-spy, scripts/profile.py). A small pool keeps them open; SQLite's own locking still
-#: serialises the writers, and the pool hands a connection to one session at a time.
-
-
-def _is_sqlite_file(url: Any) -> bool:
-    parsed = make_url(str(url))
-    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
-
-
 def _with_pool_checks(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     def create_engine_kwargs(url: Any) -> dict[str, Any]:
         kwargs = {**original(url), "pool_pre_ping": True}
-        if _is_sqlite_file(url):
+        # SQLAlchemy 1.4 opens and closes a new connection for every session on an SQLite
+        # file (NullPool): with the WAL pragmas run on each, a tenth of the Rasa server's busy
+        # time (py-spy, scripts/profile.py). A small pool keeps them open; SQLite's own locking
+        # still serialises the writers, and the pool hands a connection to one session at a time.
+        if sqlite_path(str(url)) is not None:
             kwargs.update(sqlite_file_pool())
         if rasa_tracker_store.is_postgresql_url(url):
             kwargs["connect_args"] = {
